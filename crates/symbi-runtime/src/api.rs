@@ -1,0 +1,198 @@
+//! The REST API under `/api/v1`: routes, the shared state they read, and the layers every request
+//! passes (outermost first): request id and security headers, CORS, per-IP rate limit, timeout,
+//! body limit. Authentication is per route, through the [`caller::Caller`] extractor.
+
+mod agents;
+mod caller;
+mod client_ip;
+mod error;
+mod json;
+mod keys;
+mod layers;
+mod rate_limit;
+mod system;
+mod wire;
+
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::{HeaderName, HeaderValue, Method, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Extension, Json, Router, middleware};
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+
+use self::error::ApiError;
+use self::json::BodyLimit;
+use self::rate_limit::RateLimiter;
+use crate::auth::Authenticator;
+use crate::config::ApiConfig;
+use crate::resources::Resources;
+use crate::store::Store;
+
+const TAG_SYSTEM: &str = "system";
+const TAG_AGENTS: &str = "agents";
+const TAG_KEYS: &str = "keys";
+
+/// What every handler can reach. Cheap to clone.
+#[derive(Debug, Clone)]
+pub(crate) struct AppState(Arc<Shared>);
+
+#[derive(Debug)]
+struct Shared {
+    store: Arc<dyn Store>,
+    auth: Arc<Authenticator>,
+    started: Instant,
+    draining: AtomicBool,
+    resources: Resources,
+}
+
+impl AppState {
+    pub(crate) fn new(store: Arc<dyn Store>, auth: Arc<Authenticator>, data_dir: &Path) -> Self {
+        Self(Arc::new(Shared {
+            store,
+            auth,
+            started: Instant::now(),
+            draining: AtomicBool::new(false),
+            resources: Resources::new(data_dir),
+        }))
+    }
+
+    fn store(&self) -> &dyn Store {
+        &*self.0.store
+    }
+
+    fn auth(&self) -> &Authenticator {
+        &self.0.auth
+    }
+
+    fn uptime(&self) -> Duration {
+        self.0.started.elapsed()
+    }
+
+    fn resources(&self) -> &Resources {
+        &self.0.resources
+    }
+
+    fn is_draining(&self) -> bool {
+        self.0.draining.load(Ordering::Relaxed)
+    }
+
+    /// Marks the runtime as shutting down: readiness answers 503 from now on.
+    pub(crate) fn start_draining(&self) {
+        self.0.draining.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Builds the router, and the rate limiter whose sweeper the server must run.
+pub(crate) fn router(state: AppState, config: &ApiConfig) -> (Router, RateLimiter) {
+    let limiter = RateLimiter::new(config.rate_limit, &config.trusted_proxies);
+    let api = Router::new()
+        .route("/health", get(system::health))
+        .route("/health/live", get(system::live))
+        .route("/health/ready", get(system::ready))
+        .route("/status", get(system::status))
+        .route("/metrics", get(system::metrics))
+        .route("/agents", get(agents::list).post(agents::create))
+        .route("/agents/{id}", axum::routing::put(agents::update).delete(agents::delete))
+        .route("/agents/{id}/status", get(agents::status))
+        .route("/agents/{id}/history", get(agents::history))
+        .route("/keys", get(keys::list).post(keys::create))
+        .route("/keys/{id}", axum::routing::delete(keys::revoke))
+        .route("/openapi.json", get(openapi_json))
+        .method_not_allowed_fallback(method_not_allowed);
+    let mut app = Router::new()
+        .nest("/api/v1", api)
+        .fallback(not_found)
+        .with_state(state)
+        .layer(DefaultBodyLimit::max(config.body_limit_bytes))
+        .layer(Extension(BodyLimit(config.body_limit_bytes)))
+        .layer(middleware::from_fn_with_state(config.request_timeout, layers::timeout))
+        .layer(middleware::from_fn_with_state(limiter.clone(), rate_limit::limit));
+    if let Some(cors) = cors(&config.cors_origins) {
+        app = app.layer(cors);
+    }
+    (app.layer(middleware::from_fn(layers::request_context)), limiter)
+}
+
+/// CORS for the configured origins only; none configured means no CORS headers at all, so
+/// browsers refuse cross-origin calls.
+fn cors(origins: &[String]) -> Option<CorsLayer> {
+    let origins: Vec<HeaderValue> = origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()).collect();
+    if origins.is_empty() {
+        return None;
+    }
+    Some(
+        CorsLayer::new()
+            .allow_origin(AllowOrigin::list(origins))
+            .allow_methods([Method::GET, Method::POST, Method::PUT, Method::DELETE])
+            .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+            .expose_headers([HeaderName::from_static("x-request-id"), header::RETRY_AFTER])
+            .max_age(Duration::from_secs(600)),
+    )
+}
+
+async fn not_found(req: Request) -> ApiError {
+    ApiError::RouteNotFound { method: req.method().to_string(), path: req.uri().path().to_owned() }
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::MethodNotAllowed
+}
+
+/// The OpenAPI 3.1 document for this API, generated from the handlers. Public.
+async fn openapi_json() -> Response {
+    Json(openapi()).into_response()
+}
+
+/// The API description, built from the route and type annotations.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let mut doc = ApiDoc::openapi();
+    doc.info.version = crate::VERSION.to_owned();
+    if let Some(components) = doc.components.as_mut() {
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("keyid.secret")
+                    .description(Some("An API key from `symbi keys create`."))
+                    .build(),
+            ),
+        );
+    }
+    doc
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "symbi runtime API", description = "Agents propose; the runtime decides and acts."),
+    paths(
+        system::health, system::live, system::ready, system::status, system::metrics,
+        agents::list, agents::create, agents::status, agents::update, agents::delete, agents::history,
+        keys::list, keys::create, keys::revoke,
+    ),
+    components(schemas(wire::ErrorResponse)),
+    tags(
+        (name = TAG_SYSTEM, description = "Health, status and metrics"),
+        (name = TAG_AGENTS, description = "Agent registry"),
+        (name = TAG_KEYS, description = "API key management (admin)"),
+    )
+)]
+struct ApiDoc;
+
+/// Hooks for the fuzz targets; not part of the supported API.
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing {
+    /// Runs an agent-creation body through everything `POST /api/v1/agents` does before touching
+    /// the store: content type, JSON decoding, field checks.
+    pub fn create_agent_request(content_type: Option<&str>, body: &[u8]) -> Result<(), &'static str> {
+        let request = super::json::decode::<super::wire::CreateAgentRequest>(content_type, body).map_err(|_| "decode")?;
+        super::agents::parse_create(request).map(drop).map_err(|_| "fields")
+    }
+}

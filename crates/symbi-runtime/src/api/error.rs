@@ -1,0 +1,160 @@
+//! Every failure the REST API can answer with, and the one place that maps each to a status and a
+//! stable upper-snake `code`. Bodies are always `{"error", "code", "details"}`.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use serde_json::Value;
+
+use super::layers::current_request_id;
+use crate::store::StoreError;
+
+/// A failed request, as the client will see it.
+#[derive(Debug)]
+pub(crate) enum ApiError {
+    /// The body is not JSON at all (syntax error, truncated).
+    InvalidJson { message: String },
+    /// The JSON is well-formed but does not fit the request's shape or limits.
+    InvalidRequest { message: String, details: Option<Value> },
+    /// The body is not `application/json`.
+    UnsupportedMediaType,
+    /// The body is over the configured limit.
+    BodyTooLarge { limit: usize },
+    /// No valid credentials. Deliberately the same for every cause.
+    Unauthorized,
+    /// A scoped key on an admin route.
+    AdminRequired,
+    /// A scoped key on an agent outside its scope.
+    AgentScopeDenied { agent: String },
+    /// No such agent.
+    AgentNotFound { agent: String },
+    /// No such API key.
+    KeyNotFound { key: String },
+    /// No such route.
+    RouteNotFound { method: String, path: String },
+    /// The route exists but not for this method.
+    MethodNotAllowed,
+    /// An agent with this id exists.
+    AgentExists { agent: String },
+    /// Over the per-client rate limit.
+    RateLimited { retry_after_secs: u64 },
+    /// The request ran past the configured timeout.
+    Timeout,
+    /// The runtime is starting or draining.
+    NotReady,
+    /// The store failed; details go to the log, not the client.
+    Store(StoreError),
+    /// Something else inside the runtime failed; details go to the log.
+    Internal { context: &'static str },
+}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    error: &'a str,
+    code: &'static str,
+    details: Option<&'a Value>,
+}
+
+impl ApiError {
+    fn status_and_code(&self) -> (StatusCode, &'static str) {
+        match self {
+            Self::InvalidJson { .. } => (StatusCode::BAD_REQUEST, "INVALID_JSON"),
+            Self::InvalidRequest { .. } => (StatusCode::BAD_REQUEST, "INVALID_REQUEST"),
+            Self::UnsupportedMediaType => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "UNSUPPORTED_MEDIA_TYPE"),
+            Self::BodyTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "BODY_TOO_LARGE"),
+            Self::Unauthorized => (StatusCode::UNAUTHORIZED, "UNAUTHORIZED"),
+            Self::AdminRequired => (StatusCode::FORBIDDEN, "ADMIN_REQUIRED"),
+            Self::AgentScopeDenied { .. } => (StatusCode::FORBIDDEN, "AGENT_SCOPE_DENIED"),
+            Self::AgentNotFound { .. } => (StatusCode::NOT_FOUND, "AGENT_NOT_FOUND"),
+            Self::KeyNotFound { .. } => (StatusCode::NOT_FOUND, "KEY_NOT_FOUND"),
+            Self::RouteNotFound { .. } => (StatusCode::NOT_FOUND, "NOT_FOUND"),
+            Self::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED"),
+            Self::AgentExists { .. } => (StatusCode::CONFLICT, "AGENT_EXISTS"),
+            Self::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED"),
+            Self::Timeout => (StatusCode::SERVICE_UNAVAILABLE, "REQUEST_TIMEOUT"),
+            Self::NotReady => (StatusCode::SERVICE_UNAVAILABLE, "NOT_READY"),
+            Self::Store(_) => (StatusCode::INTERNAL_SERVER_ERROR, "STORE_UNAVAILABLE"),
+            Self::Internal { .. } => (StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL"),
+        }
+    }
+
+    fn message(&self) -> String {
+        match self {
+            Self::InvalidJson { message } => format!("request body is not valid JSON: {message}"),
+            Self::InvalidRequest { message, .. } => message.clone(),
+            Self::UnsupportedMediaType => "request body must be JSON".to_owned(),
+            Self::BodyTooLarge { limit } => format!("request body is larger than the {limit}-byte limit"),
+            Self::Unauthorized => "missing or invalid API key".to_owned(),
+            Self::AdminRequired => "this route needs an admin API key".to_owned(),
+            Self::AgentScopeDenied { agent } => format!("this API key is not scoped to agent `{agent}`"),
+            Self::AgentNotFound { agent } => format!("no agent `{agent}`"),
+            Self::KeyNotFound { key } => format!("no API key `{key}`"),
+            Self::RouteNotFound { method, path } => format!("no route for `{method} {path}`"),
+            Self::MethodNotAllowed => "this route does not accept that method".to_owned(),
+            Self::AgentExists { agent } => format!("agent `{agent}` already exists"),
+            Self::RateLimited { retry_after_secs } => {
+                format!("too many requests from this client; retry in {retry_after_secs} s")
+            }
+            Self::Timeout => "the request took too long and was abandoned".to_owned(),
+            Self::NotReady => "the runtime is not ready".to_owned(),
+            Self::Store(_) => "the store could not complete the request".to_owned(),
+            Self::Internal { context } => format!("the runtime failed while {context}"),
+        }
+    }
+
+    fn details(&self) -> Option<Value> {
+        match self {
+            Self::InvalidRequest { details, .. } => details.clone(),
+            // Server-side failures give the client only the request id to quote; the cause is in
+            // the log under that id.
+            Self::Store(_) | Self::Internal { .. } => {
+                current_request_id().map(|id| serde_json::json!({ "request_id": id }))
+            }
+            Self::InvalidJson { .. }
+            | Self::UnsupportedMediaType
+            | Self::BodyTooLarge { .. }
+            | Self::Unauthorized
+            | Self::AdminRequired
+            | Self::AgentScopeDenied { .. }
+            | Self::AgentNotFound { .. }
+            | Self::KeyNotFound { .. }
+            | Self::RouteNotFound { .. }
+            | Self::MethodNotAllowed
+            | Self::AgentExists { .. }
+            | Self::RateLimited { .. }
+            | Self::Timeout
+            | Self::NotReady => None,
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        Self::Store(e)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code) = self.status_and_code();
+        if let Self::Store(e) = &self {
+            tracing::error!(error = %e, code, "store failed while serving a request");
+        } else if status.is_server_error() {
+            tracing::warn!(error = %self.message(), code, "request failed");
+        }
+        let message = self.message();
+        let details = self.details();
+        let body = serde_json::to_vec(&Body { error: &message, code, details: details.as_ref() })
+            .unwrap_or_else(|_| br#"{"error":"internal error","code":"INTERNAL","details":null}"#.to_vec());
+        let mut response = (status, body).into_response();
+        let headers = response.headers_mut();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        if matches!(self, Self::Unauthorized) {
+            headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if let Self::RateLimited { retry_after_secs } = self {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+        }
+        response
+    }
+}

@@ -1,0 +1,238 @@
+//! JSON shapes of the REST API. Only this module knows them; domain types are converted by hand.
+//!
+//! Shapes follow what the official Python SDK (`symbiont-sdk` 1.16) parses: it validates required
+//! keys and ignores extra ones, so responses may carry more than it reads but never less.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// Error body of every failed request.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ErrorResponse {
+    /// What went wrong, for people.
+    error: String,
+    /// Stable machine code, such as `AGENT_NOT_FOUND`.
+    code: String,
+    /// Structured detail when there is any (field errors, the request id of a 5xx).
+    details: Option<serde_json::Value>,
+}
+
+/// `GET /health`.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct HealthResponse {
+    /// Always `healthy` when the process answers.
+    pub(crate) status: &'static str,
+    /// Whole seconds since start.
+    pub(crate) uptime_seconds: u64,
+    /// Now, RFC 3339.
+    pub(crate) timestamp: String,
+    /// The runtime's version.
+    pub(crate) version: &'static str,
+}
+
+/// `GET /health/live` and `GET /health/ready`.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ProbeResponse {
+    /// `live` or `ready`.
+    pub(crate) status: &'static str,
+}
+
+/// `GET /status`.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct StatusResponse {
+    /// The runtime's version.
+    pub(crate) version: &'static str,
+    /// Whether the store answers.
+    pub(crate) healthy: bool,
+    /// Registered agents.
+    pub(crate) agent_count: u64,
+    /// Cron schedules.
+    pub(crate) schedule_count: u64,
+    /// Channel adapters.
+    pub(crate) channel_count: u64,
+}
+
+/// `GET /metrics`: the SDK's `SystemMetrics`.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct SystemMetrics {
+    /// Whole seconds since start.
+    pub(crate) uptime_seconds: u64,
+    /// Resident memory of the runtime process.
+    pub(crate) memory_usage_bytes: u64,
+    /// Resident memory as a share of the machine's memory, 0–100.
+    pub(crate) memory_usage_percent: f64,
+    /// CPU used by the runtime since the previous sample, 0–100 per core.
+    pub(crate) cpu_usage_percent: f64,
+    /// Bytes in the data directory.
+    pub(crate) disk_usage_bytes: u64,
+    /// How full the data directory's filesystem is, 0–100.
+    pub(crate) disk_usage_percent: f64,
+    /// Agents in state `active` or `busy`.
+    pub(crate) active_agents: u64,
+    /// All registered agents.
+    pub(crate) total_agents: u64,
+    /// Secrets held by the runtime's secret store.
+    pub(crate) secrets_count: u64,
+    /// Open MCP client connections.
+    pub(crate) mcp_connections: u64,
+    /// Items in the vector store.
+    pub(crate) vector_db_items: u64,
+}
+
+/// `POST /agents`: either the SDK's agent model or `{name, dsl}`.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CreateAgentRequest {
+    /// The agent's id; generated (UUID) when absent.
+    pub(crate) id: Option<String>,
+    /// Display name.
+    pub(crate) name: String,
+    /// What the agent is for.
+    pub(crate) description: Option<String>,
+    /// `.symbi` source.
+    pub(crate) dsl: Option<String>,
+    /// System prompt (SDK agent model).
+    pub(crate) system_prompt: Option<String>,
+    /// Tool names the agent may propose.
+    pub(crate) tools: Option<Vec<String>>,
+    /// Model identifier.
+    pub(crate) model: Option<String>,
+    /// Sampling temperature, 0–2.
+    pub(crate) temperature: Option<f64>,
+    /// Nucleus sampling mass, 0–1.
+    pub(crate) top_p: Option<f64>,
+    /// Largest completion, at least 1.
+    pub(crate) max_tokens: Option<u32>,
+    /// Declared capabilities.
+    pub(crate) capabilities: Option<Vec<String>>,
+    /// Free-form labels.
+    pub(crate) metadata: Option<BTreeMap<String, String>>,
+}
+
+/// `PUT /agents/{id}`: every field optional, at least one required.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct UpdateAgentRequest {
+    /// New display name.
+    pub(crate) name: Option<String>,
+    /// New description.
+    pub(crate) description: Option<String>,
+    /// New `.symbi` source.
+    pub(crate) dsl: Option<String>,
+}
+
+/// Answer to create, update and delete.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct AgentChangeResponse {
+    /// The agent's id.
+    pub(crate) id: String,
+    /// `created`, `updated` or `deleted`.
+    pub(crate) status: &'static str,
+}
+
+/// `GET /agents/{id}/status`.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct AgentStatusResponse {
+    /// The agent's id.
+    pub(crate) agent_id: String,
+    /// Display name.
+    pub(crate) name: String,
+    /// `idle`, `active`, `busy`, `error` or `stopped`.
+    pub(crate) state: &'static str,
+    /// RFC 3339.
+    pub(crate) last_activity: String,
+    /// What the agent is using now.
+    pub(crate) resource_usage: ResourceUsage,
+}
+
+/// An agent's current resource use.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ResourceUsage {
+    /// Memory held by the agent's running tasks.
+    pub(crate) memory_bytes: u64,
+    /// CPU used by the agent's running tasks.
+    pub(crate) cpu_percent: f64,
+    /// Tasks running now.
+    pub(crate) active_tasks: u64,
+}
+
+/// `GET /agents/{id}/history`.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct AgentHistoryResponse {
+    /// Newest first.
+    pub(crate) history: Vec<HistoryEntry>,
+}
+
+/// One history line.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct HistoryEntry {
+    /// The run's id, or the change's id for lifecycle entries.
+    pub(crate) execution_id: String,
+    /// `registered`, `updated`, or a run outcome.
+    pub(crate) status: String,
+    /// RFC 3339.
+    pub(crate) timestamp: String,
+}
+
+/// Query of `GET /agents/{id}/history`.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct HistoryQuery {
+    /// Entries to return, 1–1000; default 100.
+    pub(crate) limit: Option<u32>,
+}
+
+/// `POST /keys`.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CreateKeyRequest {
+    /// Agents the key may reach; absent or empty makes an admin key.
+    #[serde(default)]
+    pub(crate) agents: Vec<String>,
+    /// Free text, such as who holds the key.
+    #[serde(default)]
+    pub(crate) description: String,
+}
+
+/// A key as listed; never the secret.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct KeySummary {
+    /// The key's id (the part before the `.`).
+    pub(crate) key_id: String,
+    /// `admin` or `agents`.
+    pub(crate) scope: &'static str,
+    /// For `agents` scope: the agent ids.
+    pub(crate) agents: Vec<String>,
+    /// Free text.
+    pub(crate) description: String,
+    /// RFC 3339.
+    pub(crate) created_at: String,
+    /// RFC 3339, when revoked.
+    pub(crate) revoked_at: Option<String>,
+}
+
+/// `POST /keys` answer: the only time the token is shown.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct CreatedKey {
+    /// The new key.
+    #[serde(flatten)]
+    pub(crate) key: KeySummary,
+    /// The bearer token `keyid.secret`. Store it now; it cannot be shown again.
+    pub(crate) token: String,
+}
+
+/// `DELETE /keys/{id}` answer.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct RevokedKey {
+    /// The key's id.
+    pub(crate) key_id: String,
+    /// `revoked`, or `already_revoked` when nothing changed.
+    pub(crate) status: &'static str,
+}
+
+/// RFC 3339 with milliseconds, UTC.
+pub(crate) fn timestamp(t: std::time::SystemTime) -> String {
+    humantime::format_rfc3339_millis(t).to_string()
+}

@@ -1,0 +1,98 @@
+use std::collections::HashMap;
+
+use super::*;
+
+fn load(file: Option<&str>, env: &[(&str, &str)]) -> Result<Config, ConfigError> {
+    let dir = tempfile::tempdir().unwrap();
+    if let Some(text) = file {
+        std::fs::write(dir.path().join(FILE_NAME), text).unwrap();
+    }
+    let env: HashMap<String, String> =
+        env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+    let mut config = Config::load_with_env(dir.path(), &|k| env.get(k).cloned())?;
+    // Make the result comparable with `Config::default()`.
+    config.data_dir = config.data_dir.strip_prefix(dir.path()).unwrap_or(&config.data_dir).to_owned();
+    Ok(config)
+}
+
+#[test]
+fn missing_file_gives_defaults() {
+    assert_eq!(load(None, &[]).unwrap(), Config::default());
+}
+
+#[test]
+fn commented_template_gives_defaults() {
+    assert_eq!(load(Some(TEMPLATE), &[]).unwrap(), Config::default());
+}
+
+#[test]
+fn uncommented_template_states_the_true_defaults() {
+    // Every `# key = value` line in the template, uncommented, must reproduce the defaults: the
+    // template is the one documented place for them.
+    let uncommented: String = TEMPLATE
+        .lines()
+        .map(|line| match line.strip_prefix("# ") {
+            Some(rest) if rest.contains(" = ") && !rest.starts_with("Env") => rest,
+            _ => line,
+        })
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert!(uncommented.contains("\nport = 8080\n"), "template lost its keys:\n{uncommented}");
+    assert_eq!(load(Some(&uncommented), &[]).unwrap(), Config::default());
+}
+
+#[test]
+fn file_values_apply() {
+    let c = load(
+        Some(
+            r#"
+[api]
+port = 9000
+trusted_proxies = ["10.0.0.0/8", "192.0.2.7"]
+[api.rate_limit]
+burst = 5
+"#,
+        ),
+        &[],
+    )
+    .unwrap();
+    assert_eq!(c.api.port, 9000);
+    assert_eq!(c.api.trusted_proxies.len(), 2);
+    assert_eq!(c.api.rate_limit.burst.get(), 5);
+}
+
+#[test]
+fn environment_overrides_file() {
+    let c = load(
+        Some("[api]\nport = 9000\n"),
+        &[("SYMBIONT_API_PORT", "9100"), ("SYMBIONT_CORS_ORIGINS", "https://a.example, https://b.example")],
+    )
+    .unwrap();
+    assert_eq!(c.api.port, 9100);
+    assert_eq!(c.api.cors_origins, ["https://a.example", "https://b.example"]);
+}
+
+#[test]
+fn unknown_key_is_refused_with_its_position() {
+    let err = load(Some("[api]\nprot = 1\n"), &[]).unwrap_err().to_string();
+    assert!(err.contains("prot"), "{err}");
+    assert!(err.contains("line 2"), "{err}");
+}
+
+#[test]
+fn bad_env_value_names_the_variable() {
+    let err = load(None, &[("SYMBIONT_API_PORT", "eighty")]).unwrap_err().to_string();
+    assert_eq!(err, "invalid value `eighty` for `SYMBIONT_API_PORT`: expected a port number");
+}
+
+#[test]
+fn zero_rate_is_refused() {
+    assert!(load(Some("[api.rate_limit]\nper_second = 0\n"), &[]).is_err());
+}
+
+#[test]
+fn empty_admin_token_is_unset() {
+    assert_eq!(load(None, &[("SYMBIONT_API_TOKEN", "")]).unwrap().api.admin_token, None);
+    let set = load(None, &[("SYMBIONT_API_TOKEN", "t0k")]).unwrap().api.admin_token.unwrap();
+    assert_eq!(format!("{set:?}"), "AdminToken(<redacted>)");
+}

@@ -1,0 +1,141 @@
+//! Starting and stopping the runtime: open the data directory and store, load keys, issue the
+//! first admin key, serve the API, and on shutdown stop accepting, drain, flush.
+
+use std::future::{Future, IntoFuture};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use tokio::net::TcpListener;
+use tokio::sync::Notify;
+
+use crate::api::{self, AppState};
+use crate::auth::{self, Authenticator};
+use crate::config::Config;
+use crate::data_dir::{DataDir, DataDirError};
+use crate::keys::{self, KeyError, KeyScope};
+use crate::store::{SqliteStore, Store, StoreError};
+
+/// A runtime with its state open, ready to serve.
+#[derive(Debug)]
+pub struct Runtime {
+    config: Config,
+    store: Arc<dyn Store>,
+    auth: Arc<Authenticator>,
+    state: AppState,
+    first_key: Option<PathBuf>,
+}
+
+/// Why the runtime could not start or stopped with an error.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RuntimeError {
+    /// The data directory could not be prepared.
+    #[error(transparent)]
+    DataDir(#[from] DataDirError),
+    /// The store could not be opened or read.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The first admin key could not be made.
+    #[error(transparent)]
+    Key(#[from] KeyError),
+    /// The listener failed.
+    #[error("the API server failed: {0}")]
+    Serve(std::io::Error),
+}
+
+impl Runtime {
+    /// Opens the data directory and store, loads keys, and on a store that has never had a key
+    /// issues an admin key into `admin.key` (mode 0600).
+    ///
+    /// Fails if the data directory or store cannot be opened, or key hashing fails.
+    pub async fn open(config: Config) -> Result<Self, RuntimeError> {
+        let data_dir = DataDir::prepare(&config.data_dir)?;
+        let store_file = data_dir.store_file();
+        let store: Arc<dyn Store> = Arc::new(
+            tokio::task::spawn_blocking(move || SqliteStore::open(&store_file))
+                .await
+                .map_err(|e| StoreError::Backend { reason: e.to_string() })??,
+        );
+        let first_key = issue_first_key(&*store, &data_dir).await?;
+        let auth = Arc::new(Authenticator::new(Arc::clone(&store), config.api.admin_token.as_ref()).await?);
+        let state = AppState::new(Arc::clone(&store), Arc::clone(&auth), data_dir.path());
+        Ok(Self { config, store, auth, state, first_key })
+    }
+
+    /// Where the admin key issued at this start was written, if one was.
+    pub fn first_admin_key(&self) -> Option<&std::path::Path> {
+        self.first_key.as_deref()
+    }
+
+    /// The configuration in force.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Serves the API on `listener` until `shutdown` completes, then stops accepting, gives
+    /// in-flight requests the configured grace period, and flushes the store.
+    pub async fn serve(self, listener: TcpListener, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), RuntimeError> {
+        let (router, limiter) = api::router(self.state.clone(), &self.config.api);
+        let sweeper = tokio::spawn(limiter.sweep_forever());
+        let refresher = tokio::spawn(refresh_keys(Arc::clone(&self.auth)));
+        let draining = Arc::new(Notify::new());
+        let (state, notify) = (self.state.clone(), Arc::clone(&draining));
+        let server = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(async move {
+                shutdown.await;
+                state.start_draining();
+                notify.notify_one();
+            })
+            .into_future();
+        let mut server = std::pin::pin!(server);
+        let result = tokio::select! {
+            result = &mut server => result,
+            () = draining.notified() => {
+                tracing::info!(grace = ?self.config.api.shutdown_grace, "shutting down: draining in-flight requests");
+                match tokio::time::timeout(self.config.api.shutdown_grace, server).await {
+                    Ok(result) => result,
+                    Err(_) => {
+                        tracing::warn!("drain grace period ended with requests still running; abandoning them");
+                        Ok(())
+                    }
+                }
+            }
+        };
+        sweeper.abort();
+        refresher.abort();
+        self.store.flush().await?;
+        tracing::info!("stopped");
+        result.map_err(RuntimeError::Serve)
+    }
+}
+
+/// Keeps the key ring in step with the store so keys revoked by `symbi keys revoke` in another
+/// process stop working within [`auth::RELOAD_INTERVAL`].
+async fn refresh_keys(auth: Arc<Authenticator>) {
+    let mut tick = tokio::time::interval(auth::RELOAD_INTERVAL);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Err(e) = auth.refresh().await {
+            tracing::warn!(error = %e, "cannot reload API keys; keeping the last loaded set");
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+    }
+}
+
+async fn issue_first_key(store: &dyn Store, data_dir: &DataDir) -> Result<Option<PathBuf>, RuntimeError> {
+    if !store.keys().await?.is_empty() {
+        return Ok(None);
+    }
+    let (token, stored) =
+        tokio::task::spawn_blocking(|| keys::issue(KeyScope::Admin, "first admin key, issued by symbi up", SystemTime::now()))
+            .await
+            .map_err(|e| StoreError::Backend { reason: e.to_string() })??;
+    // Write the file before the key becomes valid: a crash in between leaves an unusable file,
+    // never a valid key nobody can read.
+    let path = data_dir.write_private("admin.key", &format!("{}\n", token.reveal()))?;
+    store.insert_key(&stored).await?;
+    Ok(Some(path))
+}

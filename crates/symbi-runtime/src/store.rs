@@ -1,0 +1,140 @@
+//! The runtime's durable state behind one trait, so a PostgreSQL backend can replace the embedded
+//! SQLite one without touching callers.
+//!
+//! Callers hold an `Arc<dyn Store>`; every method is async and never blocks the runtime's threads.
+//! [`SqliteStore`] is the embedded default (WAL, versioned migrations, one writer connection).
+
+mod migrations;
+mod sqlite;
+
+use std::time::SystemTime;
+
+use crate::agent::{Agent, AgentDefinition, AgentId, AgentState, HistoryEntry};
+use crate::keys::{KeyId, StoredKey};
+
+pub use sqlite::SqliteStore;
+
+/// Durable state: agents, their history, API keys.
+#[async_trait::async_trait]
+pub trait Store: Send + Sync + std::fmt::Debug {
+    /// Confirms the store answers; readiness probes call this.
+    async fn ping(&self) -> Result<(), StoreError>;
+
+    /// Registers an agent in state `idle`. Fails with [`StoreError::AgentExists`] if the id is taken.
+    async fn create_agent(&self, id: &AgentId, definition: &AgentDefinition, now: SystemTime) -> Result<Agent, StoreError>;
+
+    /// One agent, or `None`.
+    async fn agent(&self, id: &AgentId) -> Result<Option<Agent>, StoreError>;
+
+    /// Every agent id, oldest first.
+    async fn agent_ids(&self) -> Result<Vec<AgentId>, StoreError>;
+
+    /// How many agents there are, and how many of them are `active` or `busy`.
+    async fn agent_counts(&self) -> Result<AgentCounts, StoreError>;
+
+    /// Replaces the definition fields that `update` sets; `None` if the agent does not exist.
+    async fn update_agent(&self, id: &AgentId, update: &AgentUpdate, now: SystemTime) -> Result<Option<Agent>, StoreError>;
+
+    /// Removes an agent and its history; `false` if it did not exist.
+    async fn delete_agent(&self, id: &AgentId) -> Result<bool, StoreError>;
+
+    /// The agent's most recent history entries, newest first.
+    async fn agent_history(&self, id: &AgentId, limit: u32) -> Result<Vec<HistoryEntry>, StoreError>;
+
+    /// Adds an API key. Fails with [`StoreError::KeyExists`] if the id is taken.
+    async fn insert_key(&self, key: &StoredKey) -> Result<(), StoreError>;
+
+    /// Every API key, revoked ones included, oldest first.
+    async fn keys(&self) -> Result<Vec<StoredKey>, StoreError>;
+
+    /// Marks a key revoked.
+    async fn revoke_key(&self, id: &KeyId, now: SystemTime) -> Result<Revocation, StoreError>;
+
+    /// Makes everything written so far durable and compact; called once at shutdown.
+    async fn flush(&self) -> Result<(), StoreError>;
+
+    /// A number that changes whenever another process (or connection) commits to the store, so
+    /// caches of key data can notice `symbi keys revoke` run beside a live runtime.
+    async fn change_marker(&self) -> Result<u64, StoreError>;
+}
+
+/// Agent totals for status and metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct AgentCounts {
+    /// All registered agents.
+    pub total: u64,
+    /// Agents in state `active` or `busy`.
+    pub active: u64,
+}
+
+/// A partial change to an agent's definition: each `Some` field replaces the stored one.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AgentUpdate {
+    /// New display name.
+    pub name: Option<String>,
+    /// New description.
+    pub description: Option<String>,
+    /// New DSL source.
+    pub dsl: Option<String>,
+    /// New lifecycle state.
+    pub state: Option<AgentState>,
+}
+
+/// What revoking a key did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Revocation {
+    /// The key was live and is now revoked.
+    Revoked,
+    /// The key had already been revoked; nothing changed.
+    AlreadyRevoked,
+    /// No key has that id.
+    NotFound,
+}
+
+/// Why a store operation failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The data directory or database file could not be opened or created.
+    #[error("cannot open the store at `{path}`: {reason}")]
+    Open {
+        /// The database file.
+        path: std::path::PathBuf,
+        /// What went wrong.
+        reason: String,
+    },
+    /// The database was written by a newer symbi.
+    #[error("the store is at schema version {found}, newer than this symbi understands ({supported})")]
+    TooNew {
+        /// Version in the file.
+        found: i64,
+        /// Highest version this build knows.
+        supported: i64,
+    },
+    /// An agent with this id already exists.
+    #[error("agent `{id}` already exists")]
+    AgentExists {
+        /// The id.
+        id: AgentId,
+    },
+    /// A key with this id already exists.
+    #[error("key `{id}` already exists")]
+    KeyExists {
+        /// The id.
+        id: KeyId,
+    },
+    /// A stored row does not decode; the store was edited outside symbi or is damaged.
+    #[error("stored {what} is damaged: {reason}")]
+    Corrupt {
+        /// Which record.
+        what: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The database reported an error.
+    #[error("store error: {reason}")]
+    Backend {
+        /// The backend's message.
+        reason: String,
+    },
+}
