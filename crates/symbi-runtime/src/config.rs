@@ -183,6 +183,11 @@ impl Config {
     }
 }
 
+/// The directories of `PATH`, for tools that look for executables (`symbi doctor`).
+pub fn search_path() -> Vec<PathBuf> {
+    process_env("PATH").map(|p| std::env::split_paths(&p).collect()).unwrap_or_default()
+}
+
 fn parse_file(path: &Path, text: &str) -> Result<RawConfig, ConfigError> {
     toml::from_str(text).map_err(|e| ConfigError::Parse {
         path: path.to_owned(),

@@ -1,0 +1,156 @@
+//! Command-line arguments as clap parses them. Commands turn these raw values into validated
+//! configuration once, at their start.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+const AFTER_HELP: &str = "\
+Exit codes:
+  0  success
+  1  failure while running, or problems found (doctor)
+  2  invalid input: arguments, configuration or project files; nothing was changed
+
+Quick start:
+  symbi init my-project --no-interact   scaffold a project
+  symbi up --dir my-project             start the runtime on 127.0.0.1:8080
+  curl -H \"Authorization: Bearer $(cat my-project/.symbi/admin.key)\" \\
+       http://127.0.0.1:8080/api/v1/agents";
+
+/// symbi: a policy-governed runtime for AI agents.
+///
+/// Agents propose; the runtime decides and acts.
+#[derive(Debug, Parser)]
+#[command(name = "symbi", version, after_help = AFTER_HELP, max_term_width = 100)]
+pub(crate) struct Cli {
+    /// How errors are printed on stderr: `human` lines or one `json` object.
+    #[arg(long, value_enum, default_value_t = ErrorFormat::Human, global = true)]
+    pub(crate) error_format: ErrorFormat,
+
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ErrorFormat {
+    Human,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Scaffold a project: symbiont.toml, agents/, policies/, tools/ and the data directory.
+    Init(InitArgs),
+    /// Start the runtime: the REST API and the store, on embedded defaults.
+    Up(UpArgs),
+    /// Manage API keys: create, list, revoke.
+    Keys(KeysArgs),
+    /// Check this machine and project: configuration, data directory, port, sandbox tiers.
+    Doctor(DoctorArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Profiles:
+  minimal      one example agent and a default-deny policy set
+  assistant    a question-answering assistant that may read but needs approval to send
+  dev-agent    a coding agent: reads freely, writes with approval, never runs a shell
+  multi-agent  a planner delegating to workers, with the planner/worker policies")]
+pub(crate) struct InitArgs {
+    /// Project directory to create or fill.
+    #[arg(default_value = ".")]
+    pub(crate) dir: PathBuf,
+    /// Which example project to write. Asked interactively when omitted on a terminal.
+    #[arg(long, value_enum)]
+    pub(crate) profile: Option<Profile>,
+    /// Overwrite files that already exist.
+    #[arg(long)]
+    pub(crate) force: bool,
+    /// Never prompt; use defaults for anything not given.
+    #[arg(long)]
+    pub(crate) no_interact: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Profile {
+    Minimal,
+    Assistant,
+    DevAgent,
+    MultiAgent,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct UpArgs {
+    /// Project directory (holds symbiont.toml and the data directory).
+    #[arg(long, default_value = ".")]
+    pub(crate) dir: PathBuf,
+    /// Port for the REST API (overrides `api.port`); 0 picks a free one.
+    #[arg(long, short)]
+    pub(crate) port: Option<u16>,
+    /// Address for the REST API (overrides `api.bind`).
+    #[arg(long)]
+    pub(crate) bind: Option<IpAddr>,
+    /// Log format (overrides `log.format`).
+    #[arg(long, value_enum)]
+    pub(crate) log_format: Option<LogFormatArg>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum LogFormatArg {
+    Pretty,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct KeysArgs {
+    /// Project directory (holds symbiont.toml and the data directory).
+    #[arg(long, default_value = ".", global = true)]
+    pub(crate) dir: PathBuf,
+    #[command(subcommand)]
+    pub(crate) action: KeysAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum KeysAction {
+    /// Issue a key and print its token once. Without --agent the key is admin.
+    #[command(after_help = "The token goes to stdout and nothing else does, so it can be captured:
+  TOKEN=$(symbi keys create --agent planner --description \"CI for planner\")")]
+    Create {
+        /// Scope the key to this agent id (repeatable). A scoped key never reaches admin routes.
+        #[arg(long = "agent", value_name = "AGENT")]
+        agents: Vec<String>,
+        /// Who or what holds the key.
+        #[arg(long, default_value = "")]
+        description: String,
+        /// Print the key as one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List keys (never their secrets).
+    List {
+        /// Print a JSON array.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke a key. A running runtime refuses it within a quarter of a second.
+    Revoke {
+        /// The key id (the part of the token before the `.`).
+        key_id: String,
+        /// Print the outcome as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DoctorArgs {
+    /// Project directory to check.
+    #[arg(long, default_value = ".")]
+    pub(crate) dir: PathBuf,
+    /// Port to check (defaults to `api.port`).
+    #[arg(long, short)]
+    pub(crate) port: Option<u16>,
+    /// Print the checks as a JSON array.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
