@@ -192,7 +192,8 @@ pub mod fuzzing {
     /// Runs an agent-creation body through everything `POST /api/v1/agents` does before touching
     /// the store: content type, JSON decoding, field checks.
     pub fn create_agent_request(content_type: Option<&str>, body: &[u8]) -> Result<(), &'static str> {
-        let request = super::json::decode::<super::wire::CreateAgentRequest>(content_type, body).map_err(|_| "decode")?;
+        let request =
+            super::json::decode::<super::wire::CreateAgentRequest>(content_type, body).map_err(|_| "decode")?;
         super::agents::parse_create(request).map(drop).map_err(|_| "fields")
     }
 }

@@ -163,10 +163,7 @@ impl Config {
     }
 
     /// As [`Config::load`], reading overrides through `env` instead of the process environment.
-    pub fn load_with_env(
-        project_dir: &Path,
-        env: &dyn Fn(&str) -> Option<String>,
-    ) -> Result<Self, ConfigError> {
+    pub fn load_with_env(project_dir: &Path, env: &dyn Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let path = project_dir.join(FILE_NAME);
         let file = match std::fs::read_to_string(&path) {
             Ok(text) => parse_file(&path, &text)?,
@@ -189,10 +186,25 @@ pub fn search_path() -> Vec<PathBuf> {
 }
 
 fn parse_file(path: &Path, text: &str) -> Result<RawConfig, ConfigError> {
-    toml::from_str(text).map_err(|e| ConfigError::Parse {
-        path: path.to_owned(),
-        message: e.to_string().trim_end().replace('\n', " "),
+    toml::from_str(text).map_err(|e| {
+        let message = e.message().trim_end_matches('\n').replace('\n', "; ");
+        let message = match e.span() {
+            Some(span) => {
+                let (line, column) = line_column(text, span.start);
+                format!("line {line}, column {column}: {message}")
+            }
+            None => message,
+        };
+        ConfigError::Parse { path: path.to_owned(), message }
     })
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = text.get(..offset).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().unwrap_or_default().chars().count() + 1;
+    (line, column)
 }
 
 /// Reads one variable; the single sanctioned environment read in the workspace.
@@ -226,9 +238,8 @@ fn apply_env(config: &mut Config, env: &dyn Fn(&str) -> Option<String>) -> Resul
         config.api.cors_origins = split_list(&v).map(str::to_owned).collect();
     }
     if let Some(v) = var("SYMBIONT_TRUSTED_PROXIES") {
-        config.api.trusted_proxies = split_list(&v)
-            .map(|p| parse_net("SYMBIONT_TRUSTED_PROXIES", p))
-            .collect::<Result<_, _>>()?;
+        config.api.trusted_proxies =
+            split_list(&v).map(|p| parse_net("SYMBIONT_TRUSTED_PROXIES", p)).collect::<Result<_, _>>()?;
     }
     if let Some(v) = var("SYMBIONT_RATE_LIMIT_PER_SECOND") {
         config.api.rate_limit.per_second = parse_nonzero("SYMBIONT_RATE_LIMIT_PER_SECOND", &v)?;
@@ -344,8 +355,7 @@ impl RawConfig {
             target.cors_origins = v;
         }
         if let Some(v) = api.trusted_proxies {
-            target.trusted_proxies =
-                v.iter().map(|p| parse_net("api.trusted_proxies", p)).collect::<Result<_, _>>()?;
+            target.trusted_proxies = v.iter().map(|p| parse_net("api.trusted_proxies", p)).collect::<Result<_, _>>()?;
         }
         if let Some(v) = api.rate_limit.per_second {
             target.rate_limit.per_second = v;

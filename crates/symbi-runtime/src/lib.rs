@@ -48,10 +48,10 @@ mod store;
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 pub use agent::{Agent, AgentDefinition, AgentId, AgentState, HistoryEntry, InvalidAgentId, ModelProfile};
-pub use api::openapi;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub use api::fuzzing;
+pub use api::openapi;
 pub use auth::{AuthError, Authenticator, Principal};
 pub use config::{Config, ConfigError, LogFormat};
 pub use data_dir::{DataDir, DataDirError};

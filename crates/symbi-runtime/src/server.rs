@@ -76,7 +76,11 @@ impl Runtime {
 
     /// Serves the API on `listener` until `shutdown` completes, then stops accepting, gives
     /// in-flight requests the configured grace period, and flushes the store.
-    pub async fn serve(self, listener: TcpListener, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), RuntimeError> {
+    pub async fn serve(
+        self,
+        listener: TcpListener,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), RuntimeError> {
         let (router, limiter) = api::router(self.state.clone(), &self.config.api);
         let sweeper = tokio::spawn(limiter.sweep_forever());
         let refresher = tokio::spawn(refresh_keys(Arc::clone(&self.auth)));
@@ -129,10 +133,11 @@ async fn issue_first_key(store: &dyn Store, data_dir: &DataDir) -> Result<Option
     if !store.keys().await?.is_empty() {
         return Ok(None);
     }
-    let (token, stored) =
-        tokio::task::spawn_blocking(|| keys::issue(KeyScope::Admin, "first admin key, issued by symbi up", SystemTime::now()))
-            .await
-            .map_err(|e| StoreError::Backend { reason: e.to_string() })??;
+    let (token, stored) = tokio::task::spawn_blocking(|| {
+        keys::issue(KeyScope::Admin, "first admin key, issued by symbi up", SystemTime::now())
+    })
+    .await
+    .map_err(|e| StoreError::Backend { reason: e.to_string() })??;
     // Write the file before the key becomes valid: a crash in between leaves an unusable file,
     // never a valid key nobody can read.
     let path = data_dir.write_private("admin.key", &format!("{}\n", token.reveal()))?;

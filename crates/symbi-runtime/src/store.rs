@@ -21,7 +21,12 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn ping(&self) -> Result<(), StoreError>;
 
     /// Registers an agent in state `idle`. Fails with [`StoreError::AgentExists`] if the id is taken.
-    async fn create_agent(&self, id: &AgentId, definition: &AgentDefinition, now: SystemTime) -> Result<Agent, StoreError>;
+    async fn create_agent(
+        &self,
+        id: &AgentId,
+        definition: &AgentDefinition,
+        now: SystemTime,
+    ) -> Result<Agent, StoreError>;
 
     /// One agent, or `None`.
     async fn agent(&self, id: &AgentId) -> Result<Option<Agent>, StoreError>;
@@ -33,7 +38,12 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn agent_counts(&self) -> Result<AgentCounts, StoreError>;
 
     /// Replaces the definition fields that `update` sets; `None` if the agent does not exist.
-    async fn update_agent(&self, id: &AgentId, update: &AgentUpdate, now: SystemTime) -> Result<Option<Agent>, StoreError>;
+    async fn update_agent(
+        &self,
+        id: &AgentId,
+        update: &AgentUpdate,
+        now: SystemTime,
+    ) -> Result<Option<Agent>, StoreError>;
 
     /// Removes an agent and its history; `false` if it did not exist.
     async fn delete_agent(&self, id: &AgentId) -> Result<bool, StoreError>;

@@ -48,6 +48,8 @@ pub(crate) enum Command {
     Keys(KeysArgs),
     /// Check this machine and project: configuration, data directory, port, sandbox tiers.
     Doctor(DoctorArgs),
+    /// Print the REST API's OpenAPI 3.1 document (also served at /api/v1/openapi.json).
+    Openapi,
 }
 
 #[derive(Debug, Args)]

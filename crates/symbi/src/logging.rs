@@ -5,8 +5,7 @@ use tracing_subscriber::EnvFilter;
 
 /// Installs the global subscriber; fails if the filter directive does not parse.
 pub(crate) fn init(format: LogFormat, filter: &str) -> anyhow::Result<()> {
-    let filter = EnvFilter::try_new(filter)
-        .map_err(|e| anyhow::anyhow!("invalid log filter `{filter}`: {e}"))?;
+    let filter = EnvFilter::try_new(filter).map_err(|e| anyhow::anyhow!("invalid log filter `{filter}`: {e}"))?;
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     let installed = match format {
         LogFormat::Json => builder.json().flatten_event(true).with_current_span(true).try_init(),

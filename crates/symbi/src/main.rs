@@ -15,10 +15,11 @@ fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let format = cli.error_format;
     let result = match cli.command {
-        Command::Init(args) => command::init::run(args),
-        Command::Up(args) => command::up::run(args),
+        Command::Init(args) => command::init::run(&args),
+        Command::Up(args) => command::up::run(&args),
         Command::Keys(args) => command::keys::run(args),
-        Command::Doctor(args) => command::doctor::run(args),
+        Command::Doctor(args) => command::doctor::run(&args),
+        Command::Openapi => command::openapi::run(),
     };
     exit::finish(result, format)
 }

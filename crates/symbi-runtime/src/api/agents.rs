@@ -138,7 +138,7 @@ pub(crate) async fn history(
     let Query(query) = query.map_err(|e| ApiError::InvalidRequest { message: e.body_text(), details: None })?;
     let limit = query.limit.unwrap_or(DEFAULT_HISTORY);
     if !(1..=MAX_HISTORY).contains(&limit) {
-        return Err(invalid(vec![("limit", format!("must be between 1 and {MAX_HISTORY}"))]));
+        return Err(invalid(&[("limit", format!("must be between 1 and {MAX_HISTORY}"))]));
     }
     let store = state.store();
     if store.agent(&id).await?.is_none() {
@@ -154,7 +154,7 @@ pub(crate) async fn history(
 }
 
 fn agent_id(text: &str) -> Result<AgentId, ApiError> {
-    AgentId::parse(text).map_err(|e| invalid(vec![("id", e.to_string())]))
+    AgentId::parse(text).map_err(|e| invalid(&[("id", e.to_string())]))
 }
 
 /// Turns a create request into an id and a definition, or one error listing every bad field.
@@ -194,7 +194,7 @@ pub(super) fn parse_create(r: CreateAgentRequest) -> Result<(Option<AgentId>, Ag
         }
     }
     if !problems.is_empty() {
-        return Err(invalid(problems));
+        return Err(invalid(&problems));
     }
     let model = r.system_prompt.map(|system_prompt| ModelProfile {
         system_prompt,
@@ -230,7 +230,7 @@ fn parse_update(r: UpdateAgentRequest) -> Result<AgentUpdate, ApiError> {
         check_source(&mut problems, "dsl", dsl);
     }
     if !problems.is_empty() {
-        return Err(invalid(problems));
+        return Err(invalid(&problems));
     }
     Ok(AgentUpdate { name: r.name, description: r.description, dsl: r.dsl, state: None })
 }
@@ -270,19 +270,20 @@ fn check_list(problems: &mut Problems, field: &'static str, items: Option<&[Stri
 }
 
 fn check_range(problems: &mut Problems, field: &'static str, value: Option<f64>, max: f64) {
-    if let Some(v) = value {
-        if !(v.is_finite() && (0.0..=max).contains(&v)) {
-            problems.push((field, format!("must be between 0 and {max}")));
-        }
+    if let Some(v) = value
+        && !(v.is_finite() && (0.0..=max).contains(&v))
+    {
+        problems.push((field, format!("must be between 0 and {max}")));
     }
 }
 
-fn invalid(problems: Problems) -> ApiError {
-    let message = match problems.as_slice() {
+fn invalid(problems: &[(&'static str, String)]) -> ApiError {
+    let message = match problems {
         [(field, problem)] => format!("invalid `{field}`: {problem}"),
         _ => format!("{} fields are invalid; see details", problems.len()),
     };
-    let fields: Vec<_> = problems.iter().map(|(field, problem)| json!({ "field": field, "problem": problem })).collect();
+    let fields: Vec<_> =
+        problems.iter().map(|(field, problem)| json!({ "field": field, "problem": problem })).collect();
     ApiError::InvalidRequest { message, details: Some(json!({ "fields": fields })) }
 }
 
@@ -315,7 +316,8 @@ mod tests {
         })) else {
             panic!("expected INVALID_REQUEST");
         };
-        let fields: Vec<&str> = details["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
+        let fields: Vec<&str> =
+            details["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
         assert_eq!(fields, ["id", "name", "dsl", "tools", "temperature", "top_p", "max_tokens"]);
     }
 }

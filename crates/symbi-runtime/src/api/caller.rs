@@ -22,11 +22,7 @@ impl Caller {
 
     /// Refuses callers whose key is not scoped to `agent` with 403 `AGENT_SCOPE_DENIED`.
     pub(crate) fn require_agent(&self, agent: &AgentId) -> Result<(), ApiError> {
-        if self.0.may_access(agent) {
-            Ok(())
-        } else {
-            Err(ApiError::AgentScopeDenied { agent: agent.to_string() })
-        }
+        if self.0.may_access(agent) { Ok(()) } else { Err(ApiError::AgentScopeDenied { agent: agent.to_string() }) }
     }
 }
 

@@ -47,10 +47,7 @@ impl RateLimiter {
 pub(crate) async fn limit(State(limiter): State<RateLimiter>, req: Request, next: Next) -> Response {
     // Without the socket address (only in unit tests that call the router directly) every caller
     // shares one bucket, which fails towards limiting rather than towards letting through.
-    let peer = req
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map_or(IpAddr::from([0, 0, 0, 0]), |info| info.0.ip());
+    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map_or(IpAddr::from([0, 0, 0, 0]), |info| info.0.ip());
     let client = client_ip(peer, req.headers(), &limiter.trusted_proxies);
     match limiter.limiter.check_key(&client) {
         Ok(()) => next.run(req).await,

@@ -95,7 +95,12 @@ impl Store for SqliteStore {
         self.read(|c| c.query_row("SELECT 1", [], |_| Ok(())).map_err(backend)).await
     }
 
-    async fn create_agent(&self, id: &AgentId, definition: &AgentDefinition, now: SystemTime) -> Result<Agent, StoreError> {
+    async fn create_agent(
+        &self,
+        id: &AgentId,
+        definition: &AgentDefinition,
+        now: SystemTime,
+    ) -> Result<Agent, StoreError> {
         let agent = Agent {
             id: id.clone(),
             definition: definition.clone(),
@@ -158,17 +163,20 @@ impl Store for SqliteStore {
 
     async fn agent_counts(&self) -> Result<AgentCounts, StoreError> {
         self.read(|c| {
-            c.query_row(
-                "SELECT count(*), count(*) FILTER (WHERE state IN ('active', 'busy')) FROM agents",
-                [],
-                |r| Ok(AgentCounts { total: r.get(0)?, active: r.get(1)? }),
-            )
+            c.query_row("SELECT count(*), count(*) FILTER (WHERE state IN ('active', 'busy')) FROM agents", [], |r| {
+                Ok(AgentCounts { total: r.get(0)?, active: r.get(1)? })
+            })
             .map_err(backend)
         })
         .await
     }
 
-    async fn update_agent(&self, id: &AgentId, update: &AgentUpdate, now: SystemTime) -> Result<Option<Agent>, StoreError> {
+    async fn update_agent(
+        &self,
+        id: &AgentId,
+        update: &AgentUpdate,
+        now: SystemTime,
+    ) -> Result<Option<Agent>, StoreError> {
         let id = id.as_str().to_owned();
         let update = update.clone();
         let at_ms = millis(now);
@@ -180,7 +188,14 @@ impl Store for SqliteStore {
                         dsl = coalesce(?4, dsl), state = coalesce(?5, state),
                         updated_at_ms = ?6, last_activity_ms = ?6
                      WHERE id = ?1",
-                    params![id, update.name, update.description, update.dsl, update.state.map(AgentState::as_str), at_ms],
+                    params![
+                        id,
+                        update.name,
+                        update.description,
+                        update.dsl,
+                        update.state.map(AgentState::as_str),
+                        at_ms
+                    ],
                 )
                 .map_err(backend)?;
             if changed == 0 {
@@ -279,7 +294,14 @@ impl Store for SqliteStore {
                             .collect::<Result<_, _>>()?,
                     ),
                 };
-                Ok(StoredKey { id, secret_hash, scope, description, created_at: time(created), revoked_at: revoked.map(time) })
+                Ok(StoredKey {
+                    id,
+                    secret_hash,
+                    scope,
+                    description,
+                    created_at: time(created),
+                    revoked_at: revoked.map(time),
+                })
             })
             .collect()
         })
@@ -359,6 +381,7 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
+#[expect(clippy::needless_pass_by_value, reason = "a `map_err` adapter, which hands the error over by value")]
 pub(super) fn backend(e: rusqlite::Error) -> StoreError {
     StoreError::Backend { reason: e.to_string() }
 }
@@ -475,11 +498,8 @@ impl AgentRow {
 
     fn into_agent(self) -> Result<Agent, StoreError> {
         let what = format!("agent `{}`", self.id);
-        let model = self
-            .model_json
-            .map(|json| from_json::<ModelRow>(&what, &json))
-            .transpose()?
-            .map(|m| ModelProfile {
+        let model =
+            self.model_json.map(|json| from_json::<ModelRow>(&what, &json)).transpose()?.map(|m| ModelProfile {
                 system_prompt: m.system_prompt,
                 tools: m.tools,
                 model: m.model,
@@ -487,7 +507,8 @@ impl AgentRow {
                 top_p: m.top_p,
                 max_tokens: m.max_tokens,
             });
-        let state = AgentState::parse(&self.state).ok_or_else(|| corrupt(&what, format!("unknown state `{}`", self.state)))?;
+        let state =
+            AgentState::parse(&self.state).ok_or_else(|| corrupt(&what, format!("unknown state `{}`", self.state)))?;
         Ok(Agent {
             id: parse_agent_id(&self.id)?,
             definition: AgentDefinition {

@@ -39,7 +39,7 @@ impl Check {
     }
 }
 
-pub(crate) fn run(args: DoctorArgs) -> Outcome {
+pub(crate) fn run(args: &DoctorArgs) -> Outcome {
     let mut checks = Vec::new();
     let config = match Config::load(&args.dir) {
         Ok(config) => {
@@ -47,7 +47,12 @@ pub(crate) fn run(args: DoctorArgs) -> Outcome {
             Some(config)
         }
         Err(e) => {
-            checks.push(Check::problem("configuration", Status::Fail, e.to_string(), "fix the key named above in symbiont.toml or the environment"));
+            checks.push(Check::problem(
+                "configuration",
+                Status::Fail,
+                e.to_string(),
+                "fix the key named above in symbiont.toml or the environment",
+            ));
             None
         }
     };
@@ -103,7 +108,12 @@ fn data_dir(path: &Path) -> Check {
             return Check::ok(NAME, format!("{} does not exist yet; `symbi up` creates it (0700)", path.display()));
         }
         Err(e) => {
-            return Check::problem(NAME, Status::Fail, format!("cannot read {}: {e}", path.display()), "check the path and its parents' permissions");
+            return Check::problem(
+                NAME,
+                Status::Fail,
+                format!("cannot read {}: {e}", path.display()),
+                "check the path and its parents' permissions",
+            );
         }
     };
     let mode = meta.permissions().mode() & 0o777;
@@ -135,7 +145,12 @@ fn store(data_dir: &Path) -> Check {
     }
     match SqliteStore::open(&file) {
         Ok(_) => Check::ok(NAME, format!("{} opens and its schema is current", file.display())),
-        Err(e) => Check::problem(NAME, Status::Fail, e.to_string(), "restore the store from a backup, or move it aside to start empty"),
+        Err(e) => Check::problem(
+            NAME,
+            Status::Fail,
+            e.to_string(),
+            "restore the store from a backup, or move it aside to start empty",
+        ),
     }
 }
 
@@ -181,11 +196,18 @@ fn kvm() -> Check {
     const NAME: &str = "tier 3 microVM";
     let device = Path::new("/dev/kvm");
     if !device.exists() {
-        return Check::problem(NAME, Status::Warn, "/dev/kvm does not exist", "enable hardware virtualisation (or nested virtualisation) for this machine");
+        return Check::problem(
+            NAME,
+            Status::Warn,
+            "/dev/kvm does not exist",
+            "enable hardware virtualisation (or nested virtualisation) for this machine",
+        );
     }
     match fs::OpenOptions::new().read(true).write(true).open(device) {
         Ok(_) => Check::ok(NAME, "/dev/kvm is usable"),
-        Err(e) => Check::problem(NAME, Status::Warn, format!("cannot open /dev/kvm: {e}"), "add this user to the `kvm` group"),
+        Err(e) => {
+            Check::problem(NAME, Status::Warn, format!("cannot open /dev/kvm: {e}"), "add this user to the `kvm` group")
+        }
     }
 }
 

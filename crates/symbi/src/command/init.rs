@@ -6,8 +6,8 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
-use symbi_runtime::config::{self, Config};
 use symbi_runtime::DataDir;
+use symbi_runtime::config::{self, Config};
 
 use crate::Outcome;
 use crate::cli::{InitArgs, Profile};
@@ -16,7 +16,7 @@ use crate::exit::{Exit, Failure};
 /// Lines `init` makes sure `.gitignore` has: the data directory holds keys and state.
 const GITIGNORE_LINES: &[&str] = &["/.symbi/"];
 
-pub(crate) fn run(args: InitArgs) -> Outcome {
+pub(crate) fn run(args: &InitArgs) -> Outcome {
     let profile = match args.profile {
         Some(profile) => profile,
         None if !args.no_interact && std::io::stdin().is_terminal() => ask_profile()?,

@@ -17,7 +17,9 @@ pub(crate) fn run(args: KeysArgs) -> Outcome {
         .with_context(|| format!("cannot open the store in `{}`", data_dir.path().display()))?;
     let runtime = super::small_runtime()?;
     match args.action {
-        KeysAction::Create { agents, description, json } => runtime.block_on(create(&store, &agents, &description, json)),
+        KeysAction::Create { agents, description, json } => {
+            runtime.block_on(create(&store, &agents, &description, json))
+        }
         KeysAction::List { json } => runtime.block_on(list(&store, json)),
         KeysAction::Revoke { key_id, json } => runtime.block_on(revoke(&store, &key_id, json)),
     }
@@ -76,7 +78,9 @@ async fn list(store: &SqliteStore, json: bool) -> Outcome {
 
 async fn revoke(store: &SqliteStore, key_id: &str, json: bool) -> Outcome {
     let id = KeyId::parse(key_id).ok_or_else(|| {
-        Failure::invalid(anyhow::anyhow!("`{key_id}` is not a key id; `symbi keys list` shows them (16 hex characters)"))
+        Failure::invalid(anyhow::anyhow!(
+            "`{key_id}` is not a key id; `symbi keys list` shows them (16 hex characters)"
+        ))
     })?;
     let status = match store.revoke_key(&id, SystemTime::now()).await? {
         Revocation::Revoked => "revoked",

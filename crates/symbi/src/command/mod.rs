@@ -3,6 +3,7 @@
 pub(crate) mod doctor;
 pub(crate) mod init;
 pub(crate) mod keys;
+pub(crate) mod openapi;
 pub(crate) mod up;
 
 use std::path::Path;

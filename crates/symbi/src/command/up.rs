@@ -9,7 +9,7 @@ use crate::Outcome;
 use crate::cli::{LogFormatArg, UpArgs};
 use crate::exit::Exit;
 
-pub(crate) fn run(args: UpArgs) -> Outcome {
+pub(crate) fn run(args: &UpArgs) -> Outcome {
     let mut config = super::load_config(&args.dir)?;
     if let Some(port) = args.port {
         config.api.port = port;
@@ -37,7 +37,9 @@ pub(crate) fn run(args: UpArgs) -> Outcome {
 async fn serve(config: symbi_runtime::Config) -> anyhow::Result<()> {
     let address = SocketAddr::new(config.api.bind, config.api.port);
     let data_dir = config.data_dir.clone();
-    let runtime = Runtime::open(config).await.with_context(|| format!("cannot start with data directory `{}`", data_dir.display()))?;
+    let runtime = Runtime::open(config)
+        .await
+        .with_context(|| format!("cannot start with data directory `{}`", data_dir.display()))?;
     if let Some(path) = runtime.first_admin_key() {
         // Deliberately not a log line: logs are shipped elsewhere, and the operator needs to know
         // where the key is, not to see it.

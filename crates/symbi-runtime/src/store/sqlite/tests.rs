@@ -62,7 +62,7 @@ fn keys_revoke_once() {
         let (_, key) = crate::keys::issue(KeyScope::Agents(vec![id("a"), id("b")]), "ci", UNIX_EPOCH).unwrap();
         store.insert_key(&key).await.unwrap();
         assert!(matches!(store.insert_key(&key).await, Err(StoreError::KeyExists { .. })));
-        assert_eq!(store.keys().await.unwrap(), [key.clone()]);
+        assert_eq!(store.keys().await.unwrap(), std::slice::from_ref(&key));
         let now = UNIX_EPOCH + Duration::from_secs(5);
         assert_eq!(store.revoke_key(&key.id, now).await.unwrap(), Revocation::Revoked);
         assert_eq!(store.revoke_key(&key.id, now).await.unwrap(), Revocation::AlreadyRevoked);

@@ -1,0 +1,11 @@
+//! End-to-end tests: the real `symbi` binary on a loopback port, driven over HTTP and its CLI.
+
+#![expect(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "tests fail by panicking, helpers included")]
+
+mod util;
+
+mod api;
+mod auth;
+mod cli;
+mod hardening;
+mod lifecycle;
