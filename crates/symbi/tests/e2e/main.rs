@@ -1,6 +1,11 @@
 //! End-to-end tests: the real `symbi` binary on a loopback port, driven over HTTP and its CLI.
 
-#![expect(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "tests fail by panicking, helpers included")]
+#![expect(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests fail by panicking, helpers included"
+)]
 
 mod util;
 
