@@ -3,6 +3,7 @@
 //! baseline), on one keep-alive connection, in the same run.
 
 #![expect(clippy::unwrap_used, reason = "a bench that cannot set up should stop loudly")]
+#![expect(missing_docs, reason = "criterion_group! generates an undocumented entry point")]
 
 use std::time::Duration;
 
