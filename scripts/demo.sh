@@ -26,16 +26,22 @@ for _ in $(seq 1 100); do
     sleep 0.05
 done
 
-key="$(cat "$project/.symbi/admin.key")"
+KEY="$(cat "$project/.symbi/admin.key")"
 api="http://127.0.0.1:$port/api/v1"
-show() { echo; echo "\$ $*"; "$@"; echo; }
-show curl -sS "$api/health"
-show curl -sS "$api/agents"
-show curl -sS -H "Authorization: Bearer \$KEY" "$api/agents" -o /dev/null -w 'status %{http_code} (the literal text $KEY is not a key)\n'
-show curl -sS -H "Authorization: Bearer $key" -H 'Content-Type: application/json' \
+# Prints a request as typed (with $KEY, not the key itself), then runs it.
+request() {
+    local shown="$*"
+    echo; echo "\$ curl -sS ${shown//$KEY/\$KEY}"
+    curl -sS "$@"; echo
+}
+request "$api/health"
+request "$api/agents"
+request -H "Authorization: Bearer not-a-key" "$api/agents"
+request -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' \
     -d '{"id":"hello","name":"hello","dsl":"agent hello(question: String) -> String {}"}' "$api/agents"
-show curl -sS -H "Authorization: Bearer $key" "$api/agents"
-show curl -sS -H "Authorization: Bearer $key" "$api/agents/hello/status"
+request -H "Authorization: Bearer $KEY" "$api/agents"
+request -H "Authorization: Bearer $KEY" "$api/agents/hello/status"
+echo
 
 if $keep; then
     echo "==> runtime still running on $api (admin key in $project/.symbi/admin.key); Ctrl-C to stop"
