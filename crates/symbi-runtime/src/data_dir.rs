@@ -32,14 +32,14 @@ impl DataDir {
     /// Fails if it cannot be created or its permissions cannot be set.
     pub fn prepare(path: &Path) -> Result<Self, DataDirError> {
         let io = |source| DataDirError::Io { path: path.to_owned(), source };
+        let existed = path.exists();
         fs::create_dir_all(path).map_err(io)?;
-        let mode = fs::metadata(path).map_err(io)?.permissions().mode();
+        let mode = fs::metadata(path).map_err(io)?.permissions().mode() & 0o777;
         if mode & 0o077 != 0 {
             fs::set_permissions(path, fs::Permissions::from_mode(0o700)).map_err(io)?;
-            if mode & 0o777 != 0o755 {
-                // A directory that came from `create_dir_all` has the umask's usual 0755; anything
-                // else was set by someone, so say that we changed it.
-                tracing::warn!(path = %path.display(), old_mode = format!("{:o}", mode & 0o777), "tightened data directory to 0700");
+            if existed {
+                // Someone chose (or a tool left) a looser mode; say that we changed it.
+                tracing::warn!(path = %path.display(), old_mode = format!("{mode:o}"), "tightened data directory to 0700");
             }
         }
         Ok(Self { path: path.to_owned() })

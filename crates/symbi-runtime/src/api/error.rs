@@ -3,10 +3,10 @@
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
 use serde_json::Value;
 
 use super::layers::current_request_id;
+use super::wire::ErrorResponse;
 use crate::store::StoreError;
 
 /// A failed request, as the client will see it.
@@ -46,13 +46,6 @@ pub(crate) enum ApiError {
     Store(StoreError),
     /// Something else inside the runtime failed; details go to the log.
     Internal { context: &'static str },
-}
-
-#[derive(Serialize)]
-struct Body<'a> {
-    error: &'a str,
-    code: &'static str,
-    details: Option<&'a Value>,
 }
 
 impl ApiError {
@@ -142,9 +135,8 @@ impl IntoResponse for ApiError {
         } else if status.is_server_error() {
             tracing::warn!(error = %self.message(), code, "request failed");
         }
-        let message = self.message();
-        let details = self.details();
-        let body = serde_json::to_vec(&Body { error: &message, code, details: details.as_ref() })
+        let body = ErrorResponse { error: self.message(), code, details: self.details() };
+        let body = serde_json::to_vec(&body)
             .unwrap_or_else(|_| br#"{"error":"internal error","code":"INTERNAL","details":null}"#.to_vec());
         let mut response = (status, body).into_response();
         let headers = response.headers_mut();

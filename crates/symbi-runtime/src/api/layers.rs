@@ -79,3 +79,36 @@ fn new_id() -> String {
     let prefix = PREFIX.get_or_init(|| uuid::Uuid::new_v4().simple().to_string().chars().take(12).collect());
     format!("{prefix}-{:x}", COUNTER.fetch_add(1, Ordering::Relaxed))
 }
+
+#[cfg(test)]
+mod tests {
+    use axum::Router;
+    use axum::body::Body;
+    use axum::routing::get;
+    use tower::ServiceExt;
+
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn slow_handlers_are_answered_with_a_json_503() {
+        let app = Router::new()
+            .route("/slow", get(|| tokio::time::sleep(Duration::from_secs(60))))
+            .layer(axum::middleware::from_fn_with_state(Duration::from_secs(1), timeout))
+            .layer(axum::middleware::from_fn(request_context));
+        let response = app.oneshot(Request::get("/slow").body(Body::empty()).unwrap()).await.unwrap();
+        assert_eq!(response.status(), axum::http::StatusCode::SERVICE_UNAVAILABLE);
+        assert!(response.headers().contains_key(REQUEST_ID));
+        let body = axum::body::to_bytes(response.into_body(), 1024).await.unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(body["code"], "REQUEST_TIMEOUT");
+    }
+
+    #[test]
+    fn incoming_ids_are_kept_only_when_plain() {
+        let with = |id: &str| Request::get("/").header(REQUEST_ID, id).body(Body::empty()).unwrap();
+        assert_eq!(incoming_id(&with("abc-123_x.y")).as_deref(), Some("abc-123_x.y"));
+        assert_eq!(incoming_id(&with("has space")), None);
+        assert_eq!(incoming_id(&with(&"a".repeat(65))), None);
+        assert_ne!(new_id(), new_id());
+    }
+}

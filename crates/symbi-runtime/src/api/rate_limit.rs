@@ -1,5 +1,6 @@
-//! Per-client-IP rate limiting (GCRA, via `governor`), applied before authentication so guessing
-//! keys costs the guesser their own budget.
+//! Per-client rate limiting (GCRA, via `governor`), applied before authentication so guessing keys
+//! costs the guesser their own budget. A client is an IPv4 address or an IPv6 /64: one host gets a
+//! whole /64, so keying by full IPv6 address would hand an attacker 2^64 buckets.
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -17,7 +18,7 @@ use super::error::ApiError;
 use crate::config::RateLimitConfig;
 
 /// How often idle client entries are dropped so the table stays bounded by recent clients.
-const SWEEP_INTERVAL: Duration = Duration::from_secs(60);
+const SWEEP_INTERVAL: Duration = Duration::from_secs(10);
 
 /// The limiter and the proxy list it needs to find the client.
 #[derive(Debug, Clone)]
@@ -48,7 +49,7 @@ pub(crate) async fn limit(State(limiter): State<RateLimiter>, req: Request, next
     // Without the socket address (only in unit tests that call the router directly) every caller
     // shares one bucket, which fails towards limiting rather than towards letting through.
     let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map_or(IpAddr::from([0, 0, 0, 0]), |info| info.0.ip());
-    let client = client_ip(peer, req.headers(), &limiter.trusted_proxies);
+    let client = bucket(client_ip(peer, req.headers(), &limiter.trusted_proxies));
     match limiter.limiter.check_key(&client) {
         Ok(()) => next.run(req).await,
         Err(not_until) => {
@@ -57,5 +58,35 @@ pub(crate) async fn limit(State(limiter): State<RateLimiter>, req: Request, next
             let retry_after_secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
             ApiError::RateLimited { retry_after_secs: retry_after_secs.max(1) }.into_response()
         }
+    }
+}
+
+/// The rate-limit bucket of an address: IPv4 as is (IPv4-mapped IPv6 too), IPv6 by its /64.
+fn bucket(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => {
+                let [a, b, c, d, ..] = v6.segments();
+                IpAddr::V6(std::net::Ipv6Addr::new(a, b, c, d, 0, 0, 0, 0))
+            }
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clients_are_ipv4_addresses_or_ipv6_slash_64s() {
+        let check =
+            |ip: &str, expected: &str| assert_eq!(bucket(ip.parse().unwrap()), expected.parse::<IpAddr>().unwrap());
+        check("192.0.2.7", "192.0.2.7");
+        check("::ffff:192.0.2.7", "192.0.2.7");
+        check("2001:db8:1:2:aaaa:bbbb:cccc:dddd", "2001:db8:1:2::");
+        check("2001:db8:1:2::1", "2001:db8:1:2::");
+        check("::1", "::");
     }
 }

@@ -12,11 +12,11 @@ use utoipa::ToSchema;
 #[derive(Serialize, ToSchema)]
 pub(crate) struct ErrorResponse {
     /// What went wrong, for people.
-    error: String,
+    pub(crate) error: String,
     /// Stable machine code, such as `AGENT_NOT_FOUND`.
-    code: String,
+    pub(crate) code: &'static str,
     /// Structured detail when there is any (field errors, the request id of a 5xx).
-    details: Option<serde_json::Value>,
+    pub(crate) details: Option<serde_json::Value>,
 }
 
 /// `GET /health`.
