@@ -1,0 +1,1 @@
+//! The `.symbi` agent language (work in progress).

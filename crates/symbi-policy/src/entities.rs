@@ -1,0 +1,289 @@
+//! The entity data decisions read: agents, tools, groups, resources, built from runtime state and
+//! checked against the schema before any decision uses them.
+//!
+//! Cedar evaluates attribute conditions (`principal.sandbox_tier >= 2`) against these entities; a
+//! request about an entity that is missing here can still be decided, but no condition on its
+//! attributes can hold, so permits that need them do not apply (default deny).
+
+use std::collections::{HashMap, HashSet};
+use std::str::FromStr;
+
+use cedar_policy::{Entity, EntityId, EntityTypeName, EntityUid, RestrictedExpression};
+
+use crate::schema::schema;
+
+/// A reference to one entity, by type and id.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum EntityRef {
+    /// `Agent::"<id>"`.
+    Agent(String),
+    /// `AgentGroup::"<id>"`.
+    AgentGroup(String),
+    /// `ApiKey::"<id>"`.
+    ApiKey(String),
+    /// `Tool::"<id>"`.
+    Tool(String),
+    /// `ToolSet::"<id>"`.
+    ToolSet(String),
+    /// `Resource::"<id>"`.
+    Resource(String),
+    /// `Secret::"<id>"`.
+    Secret(String),
+    /// `Schedule::"<id>"`.
+    Schedule(String),
+}
+
+impl EntityRef {
+    /// The Cedar type name.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Self::Agent(_) => "Agent",
+            Self::AgentGroup(_) => "AgentGroup",
+            Self::ApiKey(_) => "ApiKey",
+            Self::Tool(_) => "Tool",
+            Self::ToolSet(_) => "ToolSet",
+            Self::Resource(_) => "Resource",
+            Self::Secret(_) => "Secret",
+            Self::Schedule(_) => "Schedule",
+        }
+    }
+
+    /// The entity id.
+    pub fn id(&self) -> &str {
+        match self {
+            Self::Agent(id)
+            | Self::AgentGroup(id)
+            | Self::ApiKey(id)
+            | Self::Tool(id)
+            | Self::ToolSet(id)
+            | Self::Resource(id)
+            | Self::Secret(id)
+            | Self::Schedule(id) => id,
+        }
+    }
+
+    /// Parses `Type::"id"`, the form policies and the evaluate API use.
+    pub fn parse(text: &str) -> Option<Self> {
+        let (ty, rest) = text.split_once("::")?;
+        let id = rest.strip_prefix('"')?.strip_suffix('"')?;
+        if id.contains('"') || id.contains('\\') {
+            return None;
+        }
+        let id = id.to_owned();
+        Some(match ty {
+            "Agent" => Self::Agent(id),
+            "AgentGroup" => Self::AgentGroup(id),
+            "ApiKey" => Self::ApiKey(id),
+            "Tool" => Self::Tool(id),
+            "ToolSet" => Self::ToolSet(id),
+            "Resource" => Self::Resource(id),
+            "Secret" => Self::Secret(id),
+            "Schedule" => Self::Schedule(id),
+            _ => return None,
+        })
+    }
+
+    pub(crate) fn uid(&self) -> EntityUid {
+        uid(self.type_name(), self.id())
+    }
+}
+
+impl std::fmt::Display for EntityRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}::{:?}", self.type_name(), self.id())
+    }
+}
+
+/// An agent as policy sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AgentFacts {
+    /// Its id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Sandbox tier 0–3.
+    pub sandbox_tier: u8,
+    /// Declared or credential-verified capabilities.
+    pub capabilities: Vec<String>,
+    /// AgentPin domain, or empty.
+    pub domain: String,
+    /// Whether an AgentPin credential was verified.
+    pub verified: bool,
+    /// Agents whose role it has (`principal in Agent::"planner"`).
+    pub roles: Vec<String>,
+    /// Agent groups it belongs to.
+    pub groups: Vec<String>,
+}
+
+/// A tool as policy sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ToolFacts {
+    /// Its name.
+    pub id: String,
+    /// `low`, `medium` or `high`.
+    pub risk_tier: String,
+    /// Whether its definition verified.
+    pub verified: bool,
+    /// `toolclad`, `mcp` or `builtin`.
+    pub source: String,
+    /// Tool sets it belongs to.
+    pub tool_sets: Vec<String>,
+}
+
+/// Builds a schema-checked [`EntitySet`].
+#[derive(Debug, Default)]
+pub struct EntitySetBuilder {
+    entities: Vec<(EntityUid, HashMap<String, RestrictedExpression>, HashSet<EntityUid>)>,
+}
+
+/// Entity data checked against the schema, ready for decisions.
+#[derive(Debug, Clone)]
+pub struct EntitySet(pub(crate) cedar_policy::Entities);
+
+/// Why entity data does not fit the schema.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("entity data does not fit the policy schema: {reason}")]
+pub struct EntityError {
+    reason: String,
+}
+
+impl EntitySetBuilder {
+    /// An empty builder.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds an agent.
+    pub fn agent(&mut self, agent: &AgentFacts) -> &mut Self {
+        let attrs = HashMap::from([
+            ("name".to_owned(), RestrictedExpression::new_string(agent.name.clone())),
+            ("sandbox_tier".to_owned(), RestrictedExpression::new_long(i64::from(agent.sandbox_tier))),
+            (
+                "capabilities".to_owned(),
+                RestrictedExpression::new_set(agent.capabilities.iter().cloned().map(RestrictedExpression::new_string)),
+            ),
+            ("domain".to_owned(), RestrictedExpression::new_string(agent.domain.clone())),
+            ("verified".to_owned(), RestrictedExpression::new_bool(agent.verified)),
+        ]);
+        let parents = agent
+            .roles
+            .iter()
+            .map(|r| uid("Agent", r))
+            .chain(agent.groups.iter().map(|g| uid("AgentGroup", g)))
+            .collect();
+        self.entities.push((uid("Agent", &agent.id), attrs, parents));
+        self
+    }
+
+    /// Adds a tool.
+    pub fn tool(&mut self, tool: &ToolFacts) -> &mut Self {
+        let attrs = HashMap::from([
+            ("risk_tier".to_owned(), RestrictedExpression::new_string(tool.risk_tier.clone())),
+            ("verified".to_owned(), RestrictedExpression::new_bool(tool.verified)),
+            ("source".to_owned(), RestrictedExpression::new_string(tool.source.clone())),
+        ]);
+        let parents = tool.tool_sets.iter().map(|s| uid("ToolSet", s)).collect();
+        self.entities.push((uid("Tool", &tool.id), attrs, parents));
+        self
+    }
+
+    /// Adds an agent group inside `parents`.
+    pub fn agent_group(&mut self, id: &str, parents: &[String]) -> &mut Self {
+        let parents = parents.iter().map(|p| uid("AgentGroup", p)).collect();
+        self.entities.push((uid("AgentGroup", id), HashMap::new(), parents));
+        self
+    }
+
+    /// Adds a tool set inside `parents`.
+    pub fn tool_set(&mut self, id: &str, parents: &[String]) -> &mut Self {
+        let parents = parents.iter().map(|p| uid("ToolSet", p)).collect();
+        self.entities.push((uid("ToolSet", id), HashMap::new(), parents));
+        self
+    }
+
+    /// Adds a data resource.
+    pub fn resource(&mut self, id: &str, kind: &str, classification: &str) -> &mut Self {
+        let attrs = HashMap::from([
+            ("kind".to_owned(), RestrictedExpression::new_string(kind.to_owned())),
+            ("classification".to_owned(), RestrictedExpression::new_string(classification.to_owned())),
+        ]);
+        self.entities.push((uid("Resource", id), attrs, HashSet::new()));
+        self
+    }
+
+    /// Adds an API-key principal.
+    pub fn api_key(&mut self, id: &str, admin: bool) -> &mut Self {
+        let attrs = HashMap::from([("admin".to_owned(), RestrictedExpression::new_bool(admin))]);
+        self.entities.push((uid("ApiKey", id), attrs, HashSet::new()));
+        self
+    }
+
+    /// Checks everything against the schema.
+    ///
+    /// Fails when an entity is added twice or an attribute does not have the schema's type.
+    pub fn build(self) -> Result<EntitySet, EntityError> {
+        let schema = schema().map_err(|reason| EntityError { reason: reason.to_owned() })?;
+        let mut seen = HashSet::new();
+        if let Some((uid, _, _)) = self.entities.iter().find(|(uid, _, _)| !seen.insert(uid.clone())) {
+            return Err(EntityError { reason: format!("entity `{uid}` is added twice") });
+        }
+        let entities = self
+            .entities
+            .into_iter()
+            .map(|(uid, attrs, parents)| {
+                Entity::new(uid, attrs, parents).map_err(|e| EntityError { reason: e.to_string() })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        cedar_policy::Entities::from_entities(entities, Some(schema))
+            .map(EntitySet)
+            .map_err(|e| EntityError { reason: e.to_string() })
+    }
+}
+
+impl EntitySet {
+    /// No entities at all: every attribute condition fails, so only unconditional policies apply.
+    pub fn empty() -> Self {
+        Self(cedar_policy::Entities::empty())
+    }
+}
+
+#[expect(clippy::expect_used, reason = "INVARIANT (known-type-names): only the schema's type names reach here")]
+pub(crate) fn uid(type_name: &'static str, id: &str) -> EntityUid {
+    // INVARIANT (known-type-names): every caller passes a literal type name from the schema, and
+    // those are plain identifiers, which always parse.
+    let ty = EntityTypeName::from_str(type_name).expect("schema type names are identifiers");
+    EntityUid::from_type_name_and_id(ty, EntityId::new(id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entity_refs_parse_and_print() {
+        let r = EntityRef::parse(r#"Tool::"shell_exec""#).unwrap();
+        assert_eq!(r, EntityRef::Tool("shell_exec".into()));
+        assert_eq!(r.to_string(), r#"Tool::"shell_exec""#);
+        for bad in ["Tool", r#"Nope::"x""#, r#"Tool::x"#, r#"Tool::"a"b""#] {
+            assert_eq!(EntityRef::parse(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn well_typed_entities_build_and_duplicates_do_not() {
+        let mut b = EntitySetBuilder::new();
+        b.agent(&AgentFacts { id: "planner-01".into(), sandbox_tier: 2, ..AgentFacts::default() });
+        b.tool(&ToolFacts {
+            id: "search".into(),
+            risk_tier: "low".into(),
+            tool_sets: vec!["approved".into()],
+            ..ToolFacts::default()
+        });
+        b.tool_set("approved", &[]);
+        assert!(b.build().is_ok());
+
+        let mut dup = EntitySetBuilder::new();
+        dup.tool_set("a", &[]).tool_set("a", &[]);
+        assert!(dup.build().is_err());
+    }
+}

@@ -1,0 +1,58 @@
+//! Cedar policy for symbi: the schema of our vocabulary, entity data, validated policy sets,
+//! decisions (allow, deny, require approval) and the communication policy gate.
+//!
+//! ```text
+//! PolicySource (file / API text) ──► Policies::compile (parse, id, validate, split per surface)
+//!                                          │ PolicyStore::replace (atomic swap)
+//! runtime state ──► EntitySetBuilder ──► EntitySet
+//! PolicyRequest ──► Policies::evaluate(request, entities) ──► Evaluation { Decision, policies, reason }
+//! ```
+//!
+//! Default deny: a request no permit covers is denied; any applicable forbid denies; a permit
+//! marked `@approval` makes the decision `RequireApproval`. Policies are always validated against
+//! the embedded schema ([`SCHEMA_TEXT`]) before use, and a set with any invalid policy is refused
+//! whole, with every problem's file, line and column.
+//!
+//! What this crate never does: network or file I/O other than reading a policy directory the
+//! caller names, logging, or exposing `cedar_policy` types in its API.
+//!
+//! Features: none.
+//!
+//! ```
+//! use symbi_policy::{Action, Decision, EntityRef, EntitySet, Policies, PolicyRequest, PolicySource, Surface};
+//! let source = PolicySource {
+//!     origin: "policies/default.cedar".into(),
+//!     surface: None,
+//!     text: r#"forbid(principal, action == Action::"invoke_tool", resource == Tool::"shell_exec");"#.into(),
+//! };
+//! let policies = Policies::compile(&[source]).unwrap();
+//! let request = PolicyRequest {
+//!     principal: EntityRef::Agent("planner-01".into()),
+//!     action: Action::InvokeTool,
+//!     resource: EntityRef::Tool("shell_exec".into()),
+//!     surface: Surface::Run,
+//!     delegation_depth: None,
+//! };
+//! assert_eq!(policies.evaluate(&request, &EntitySet::empty()).decision, Decision::Deny);
+//! ```
+
+#![forbid(unsafe_code)]
+#![warn(clippy::print_stdout, clippy::print_stderr)]
+
+mod communication;
+mod decision;
+mod entities;
+mod policies;
+mod schema;
+mod store;
+mod vocabulary;
+
+pub use communication::{
+    CommunicationAction, CommunicationDecision, CommunicationGate, CommunicationRule, RuleError, RuleSpec,
+};
+pub use decision::{Decision, Evaluation, PolicyRequest};
+pub use entities::{AgentFacts, EntityError, EntityRef, EntitySet, EntitySetBuilder, ToolFacts};
+pub use policies::{Effect, Policies, PolicyError, PolicyInfo, PolicyProblem, PolicySource, read_dir};
+pub use schema::SCHEMA_TEXT;
+pub use store::PolicyStore;
+pub use vocabulary::{Action, Surface};
