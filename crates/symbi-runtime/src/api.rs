@@ -5,10 +5,12 @@
 mod agents;
 mod caller;
 mod client_ip;
+mod communication;
 mod error;
 mod json;
 mod keys;
 mod layers;
+mod policies;
 mod rate_limit;
 mod system;
 mod wire;
@@ -32,12 +34,14 @@ use self::json::BodyLimit;
 use self::rate_limit::RateLimiter;
 use crate::auth::Authenticator;
 use crate::config::ApiConfig;
+use crate::governor::Governor;
 use crate::resources::Resources;
 use crate::store::Store;
 
 const TAG_SYSTEM: &str = "system";
 const TAG_AGENTS: &str = "agents";
 const TAG_KEYS: &str = "keys";
+const TAG_POLICIES: &str = "policies";
 
 /// What every handler can reach. Cheap to clone.
 #[derive(Debug, Clone)]
@@ -47,16 +51,23 @@ pub(crate) struct AppState(Arc<Shared>);
 struct Shared {
     store: Arc<dyn Store>,
     auth: Arc<Authenticator>,
+    governor: Arc<Governor>,
     started: Instant,
     draining: AtomicBool,
     resources: Resources,
 }
 
 impl AppState {
-    pub(crate) fn new(store: Arc<dyn Store>, auth: Arc<Authenticator>, data_dir: &Path) -> Self {
+    pub(crate) fn new(
+        store: Arc<dyn Store>,
+        auth: Arc<Authenticator>,
+        governor: Arc<Governor>,
+        data_dir: &Path,
+    ) -> Self {
         Self(Arc::new(Shared {
             store,
             auth,
+            governor,
             started: Instant::now(),
             draining: AtomicBool::new(false),
             resources: Resources::new(data_dir),
@@ -69,6 +80,10 @@ impl AppState {
 
     fn auth(&self) -> &Authenticator {
         &self.0.auth
+    }
+
+    fn governor(&self) -> &Governor {
+        &self.0.governor
     }
 
     fn uptime(&self) -> Duration {
@@ -104,6 +119,12 @@ pub(crate) fn router(state: AppState, config: &ApiConfig) -> (Router, RateLimite
         .route("/agents/{id}/history", get(agents::history))
         .route("/keys", get(keys::list).post(keys::create))
         .route("/keys/{id}", axum::routing::delete(keys::revoke))
+        .route("/policies", get(policies::list).post(policies::put))
+        .route("/policies/reload", axum::routing::post(policies::reload))
+        .route("/policies/evaluate", axum::routing::post(policies::evaluate))
+        .route("/policies/{name}", axum::routing::delete(policies::delete))
+        .route("/communication/rules", get(communication::rules))
+        .route("/communication/evaluate", axum::routing::post(communication::evaluate))
         .route("/openapi.json", get(openapi_json))
         .method_not_allowed_fallback(method_not_allowed);
     let mut app = Router::new()
@@ -176,12 +197,15 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         system::health, system::live, system::ready, system::status, system::metrics,
         agents::list, agents::create, agents::status, agents::update, agents::delete, agents::history,
         keys::list, keys::create, keys::revoke,
+        policies::list, policies::put, policies::delete, policies::reload, policies::evaluate,
+        communication::rules, communication::evaluate,
     ),
     components(schemas(wire::ErrorResponse)),
     tags(
         (name = TAG_SYSTEM, description = "Health, status and metrics"),
         (name = TAG_AGENTS, description = "Agent registry"),
         (name = TAG_KEYS, description = "API key management (admin)"),
+        (name = TAG_POLICIES, description = "Cedar policy and the communication gate (admin)"),
     )
 )]
 struct ApiDoc;

@@ -9,8 +9,11 @@ use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use std::collections::BTreeMap;
+
 use ipnet::IpNet;
 use serde::Deserialize;
+use symbi_policy::{CommunicationAction, CommunicationRule, Effect, RuleSpec};
 use zeroize::Zeroizing;
 
 /// The configuration file's name inside a project directory.
@@ -20,7 +23,7 @@ pub const FILE_NAME: &str = "symbiont.toml";
 pub const TEMPLATE: &str = include_str!("config/template.toml");
 
 /// The validated runtime configuration.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Config {
     /// Where the store, keys and logs live; absolute once loaded.
     pub data_dir: PathBuf,
@@ -28,6 +31,32 @@ pub struct Config {
     pub log: LogConfig,
     /// REST API settings.
     pub api: ApiConfig,
+    /// Where policies come from and how often they are re-read.
+    pub policy: PolicyConfig,
+    /// Agent groups, roles and tool sets that policies refer to.
+    pub groups: Groups,
+    /// Rules of the communication policy gate, in file order.
+    pub communication_rules: Vec<CommunicationRule>,
+}
+
+/// Policy loading.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyConfig {
+    /// The policy directory (`*.cedar`, `<surface>/*.cedar`); absolute once loaded.
+    pub dir: PathBuf,
+    /// How often the directory is checked for changes.
+    pub reload_interval: Duration,
+}
+
+/// Memberships that policies test with `in`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Groups {
+    /// Agent groups: group → agent ids or other group names (`principal in AgentGroup::"ops"`).
+    pub agents: BTreeMap<String, Vec<String>>,
+    /// Roles: role agent → agents acting in that role (`principal in Agent::"planner"`).
+    pub roles: BTreeMap<String, Vec<String>>,
+    /// Tool sets: set → tool names (`resource in ToolSet::"approved"`).
+    pub tools: BTreeMap<String, Vec<String>>,
 }
 
 /// How logs are written.
@@ -149,7 +178,23 @@ impl Default for Config {
                 },
                 admin_token: None,
             },
+            policy: PolicyConfig { dir: PathBuf::from("policies"), reload_interval: Duration::from_secs(1) },
+            groups: Groups::default(),
+            communication_rules: Vec::new(),
         }
+    }
+}
+
+// Rules do not implement `PartialEq` (they hold compiled globs); compare what was written.
+impl PartialEq for Config {
+    fn eq(&self, other: &Self) -> bool {
+        let specs = |c: &Self| c.communication_rules.iter().map(|r| r.spec().clone()).collect::<Vec<_>>();
+        self.data_dir == other.data_dir
+            && self.log == other.log
+            && self.api == other.api
+            && self.policy == other.policy
+            && self.groups == other.groups
+            && specs(self) == specs(other)
     }
 }
 
@@ -175,6 +220,9 @@ impl Config {
         apply_env(&mut config, env)?;
         if config.data_dir.is_relative() {
             config.data_dir = project_dir.join(&config.data_dir);
+        }
+        if config.policy.dir.is_relative() {
+            config.policy.dir = project_dir.join(&config.policy.dir);
         }
         Ok(config)
     }
@@ -284,6 +332,51 @@ struct RawConfig {
     log: RawLog,
     #[serde(default)]
     api: RawApi,
+    #[serde(default)]
+    policy: RawPolicy,
+    #[serde(default)]
+    groups: RawGroups,
+    #[serde(default)]
+    communication_policy: RawCommunication,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPolicy {
+    dir: Option<PathBuf>,
+    reload_interval_ms: Option<u64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawGroups {
+    #[serde(default)]
+    agents: BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    roles: BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    tools: BTreeMap<String, Vec<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCommunication {
+    #[serde(default)]
+    rules: Vec<RawRule>,
+}
+
+/// One `[[communication_policy.rules]]` entry, exactly as the seed writes them plus `priority`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRule {
+    from: String,
+    to: String,
+    action: Option<String>,
+    effect: String,
+    reason: Option<String>,
+    max_depth: Option<u32>,
+    #[serde(default)]
+    priority: i32,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -322,7 +415,20 @@ struct RawRateLimit {
 
 impl RawConfig {
     fn apply(self, config: &mut Config) -> Result<(), ConfigError> {
-        let Self { runtime, log, api } = self;
+        let Self { runtime, log, api, policy, groups, communication_policy } = self;
+        if let Some(v) = policy.dir {
+            config.policy.dir = v;
+        }
+        if let Some(v) = policy.reload_interval_ms {
+            config.policy.reload_interval = positive_ms("policy.reload_interval_ms", v)?;
+        }
+        config.groups = Groups { agents: groups.agents, roles: groups.roles, tools: groups.tools };
+        config.communication_rules = communication_policy
+            .rules
+            .into_iter()
+            .enumerate()
+            .map(|(i, r)| r.into_rule(i))
+            .collect::<Result<_, _>>()?;
         if let Some(v) = runtime.data_dir {
             config.data_dir = v;
         }
@@ -364,6 +470,34 @@ impl RawConfig {
             target.rate_limit.burst = v;
         }
         Ok(())
+    }
+}
+
+impl RawRule {
+    fn into_rule(self, index: usize) -> Result<CommunicationRule, ConfigError> {
+        let key = |field: &str| format!("communication_policy.rules[{index}].{field}");
+        let effect = match self.effect.as_str() {
+            "allow" => Effect::Permit,
+            "deny" => Effect::Forbid,
+            other => return Err(invalid(&key("effect"), other, "expected `allow` or `deny`")),
+        };
+        let action = match self.action.as_deref() {
+            None | Some("*") => None,
+            Some(a) => Some(
+                CommunicationAction::parse(a)
+                    .ok_or_else(|| invalid(&key("action"), a, "expected `delegate`, `send_message` or `*`"))?,
+            ),
+        };
+        let spec = RuleSpec {
+            from: self.from,
+            to: self.to,
+            action,
+            effect,
+            reason: self.reason,
+            max_depth: self.max_depth,
+            priority: self.priority,
+        };
+        CommunicationRule::new(spec).map_err(|e| invalid(&key("rule"), "", &e.to_string()))
     }
 }
 

@@ -14,6 +14,7 @@ use crate::api::{self, AppState};
 use crate::auth::{self, Authenticator};
 use crate::config::Config;
 use crate::data_dir::{DataDir, DataDirError};
+use crate::governor::{Governor, GovernorError};
 use crate::keys::{self, KeyError, KeyScope};
 use crate::store::{SqliteStore, Store, StoreError};
 
@@ -23,6 +24,7 @@ pub struct Runtime {
     config: Config,
     store: Arc<dyn Store>,
     auth: Arc<Authenticator>,
+    governor: Arc<Governor>,
     state: AppState,
     first_key: Option<PathBuf>,
 }
@@ -40,6 +42,9 @@ pub enum RuntimeError {
     /// The first admin key could not be made.
     #[error(transparent)]
     Key(#[from] KeyError),
+    /// The policies could not be loaded: the runtime does not start on a set it cannot enforce.
+    #[error(transparent)]
+    Policy(#[from] GovernorError),
     /// The listener failed.
     #[error("the API server failed: {0}")]
     Serve(std::io::Error),
@@ -60,13 +65,19 @@ impl Runtime {
         );
         let first_key = issue_first_key(&*store, &data_dir).await?;
         let auth = Arc::new(Authenticator::new(Arc::clone(&store), config.api.admin_token.as_ref()).await?);
-        let state = AppState::new(Arc::clone(&store), Arc::clone(&auth), data_dir.path());
-        Ok(Self { config, store, auth, state, first_key })
+        let governor = Arc::new(Governor::open(&config, Arc::clone(&store)).await?);
+        let state = AppState::new(Arc::clone(&store), Arc::clone(&auth), Arc::clone(&governor), data_dir.path());
+        Ok(Self { config, store, auth, governor, state, first_key })
     }
 
     /// Where the admin key issued at this start was written, if one was.
     pub fn first_admin_key(&self) -> Option<&std::path::Path> {
         self.first_key.as_deref()
+    }
+
+    /// How many policies are in force.
+    pub fn policy_count(&self) -> usize {
+        self.governor.policies().len()
     }
 
     /// The configuration in force.
@@ -84,6 +95,7 @@ impl Runtime {
         let (router, limiter) = api::router(self.state.clone(), &self.config.api);
         let sweeper = tokio::spawn(limiter.sweep_forever());
         let refresher = tokio::spawn(refresh_keys(Arc::clone(&self.auth)));
+        let watcher = tokio::spawn(Arc::clone(&self.governor).watch(self.config.policy.reload_interval));
         let draining = Arc::new(Notify::new());
         let (state, notify) = (self.state.clone(), Arc::clone(&draining));
         let server = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
@@ -109,6 +121,7 @@ impl Runtime {
         };
         sweeper.abort();
         refresher.abort();
+        watcher.abort();
         self.store.flush().await?;
         tracing::info!("stopped");
         result.map_err(RuntimeError::Serve)

@@ -60,6 +60,15 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Marks a key revoked.
     async fn revoke_key(&self, id: &KeyId, now: SystemTime) -> Result<Revocation, StoreError>;
 
+    /// Policies managed over the API, by name.
+    async fn policies(&self) -> Result<Vec<StoredPolicy>, StoreError>;
+
+    /// Adds or replaces a managed policy; `true` if it replaced one.
+    async fn put_policy(&self, policy: &StoredPolicy) -> Result<bool, StoreError>;
+
+    /// Removes a managed policy; `false` if there was none.
+    async fn delete_policy(&self, name: &str) -> Result<bool, StoreError>;
+
     /// Makes everything written so far durable and compact; called once at shutdown.
     async fn flush(&self) -> Result<(), StoreError>;
 
@@ -88,6 +97,19 @@ pub struct AgentUpdate {
     pub dsl: Option<String>,
     /// New lifecycle state.
     pub state: Option<AgentState>,
+}
+
+/// A policy managed over the API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredPolicy {
+    /// Its name (unique).
+    pub name: String,
+    /// The surface it is limited to, if any (`api`, `run`, …).
+    pub surface: Option<String>,
+    /// Cedar text.
+    pub source: String,
+    /// When it was last written.
+    pub updated_at: SystemTime,
 }
 
 /// What revoking a key did.

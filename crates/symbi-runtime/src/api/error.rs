@@ -30,6 +30,10 @@ pub(crate) enum ApiError {
     AgentNotFound { agent: String },
     /// No such API key.
     KeyNotFound { key: String },
+    /// Policy text that does not parse or validate; nothing changed.
+    InvalidPolicy { message: String, problems: Vec<symbi_policy::PolicyProblem> },
+    /// No such managed policy.
+    PolicyNotFound { name: String },
     /// No such route.
     RouteNotFound { method: String, path: String },
     /// The route exists but not for this method.
@@ -60,6 +64,8 @@ impl ApiError {
             Self::AgentScopeDenied { .. } => (StatusCode::FORBIDDEN, "AGENT_SCOPE_DENIED"),
             Self::AgentNotFound { .. } => (StatusCode::NOT_FOUND, "AGENT_NOT_FOUND"),
             Self::KeyNotFound { .. } => (StatusCode::NOT_FOUND, "KEY_NOT_FOUND"),
+            Self::InvalidPolicy { .. } => (StatusCode::BAD_REQUEST, "INVALID_POLICY"),
+            Self::PolicyNotFound { .. } => (StatusCode::NOT_FOUND, "POLICY_NOT_FOUND"),
             Self::RouteNotFound { .. } => (StatusCode::NOT_FOUND, "NOT_FOUND"),
             Self::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED"),
             Self::AgentExists { .. } => (StatusCode::CONFLICT, "AGENT_EXISTS"),
@@ -82,6 +88,8 @@ impl ApiError {
             Self::AgentScopeDenied { agent } => format!("this API key is not scoped to agent `{agent}`"),
             Self::AgentNotFound { agent } => format!("no agent `{agent}`"),
             Self::KeyNotFound { key } => format!("no API key `{key}`"),
+            Self::InvalidPolicy { message, .. } => message.clone(),
+            Self::PolicyNotFound { name } => format!("no managed policy `{name}`"),
             Self::RouteNotFound { method, path } => format!("no route for `{method} {path}`"),
             Self::MethodNotAllowed => "this route does not accept that method".to_owned(),
             Self::AgentExists { agent } => format!("agent `{agent}` already exists"),
@@ -98,6 +106,13 @@ impl ApiError {
     fn details(&self) -> Option<Value> {
         match self {
             Self::InvalidRequest { details, .. } => details.clone(),
+            Self::InvalidPolicy { problems, .. } => {
+                let problems: Vec<_> = problems
+                    .iter()
+                    .map(|p| serde_json::json!({"origin": p.origin, "line": p.line, "column": p.column, "message": p.message}))
+                    .collect();
+                Some(serde_json::json!({ "problems": problems }))
+            }
             // Server-side failures give the client only the request id to quote; the cause is in
             // the log under that id.
             Self::Store(_) | Self::Internal { .. } => {
@@ -111,6 +126,7 @@ impl ApiError {
             | Self::AgentScopeDenied { .. }
             | Self::AgentNotFound { .. }
             | Self::KeyNotFound { .. }
+            | Self::PolicyNotFound { .. }
             | Self::RouteNotFound { .. }
             | Self::MethodNotAllowed
             | Self::AgentExists { .. }

@@ -236,3 +236,127 @@ pub(crate) struct RevokedKey {
 pub(crate) fn timestamp(t: std::time::SystemTime) -> String {
     humantime::format_rfc3339_millis(t).to_string()
 }
+
+/// `POST /policies/evaluate`: a dry run; nothing is held or executed.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct EvaluateRequest {
+    /// `Agent::"<id>"` or `ApiKey::"<id>"`.
+    pub(crate) principal: String,
+    /// An action name such as `invoke_tool` (`tool_call` is accepted too).
+    pub(crate) action: String,
+    /// The resource, such as `Tool::"search"`.
+    pub(crate) resource: String,
+    /// The surface to evaluate on; default `api`.
+    pub(crate) surface: Option<String>,
+    /// For delegation and messages: hops so far.
+    pub(crate) delegation_depth: Option<u32>,
+}
+
+/// A decision and its grounds.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct EvaluateResponse {
+    /// `allow`, `deny` or `require_approval`.
+    pub(crate) decision: &'static str,
+    /// Why, in words.
+    pub(crate) reason: String,
+    /// Ids of the determining policies.
+    pub(crate) policies: Vec<String>,
+}
+
+/// One policy in force.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct PolicySummary {
+    /// `@id`, or `<origin>#<n>`.
+    pub(crate) id: String,
+    /// A file path, or `api:<name>` for managed policies.
+    pub(crate) origin: String,
+    /// The surface it is limited to, if any.
+    pub(crate) surface: Option<&'static str>,
+    /// `permit` or `forbid`.
+    pub(crate) effect: &'static str,
+    /// Whether an allow it determines waits for a person's approval.
+    pub(crate) requires_approval: bool,
+    /// Its `@reason`, if any.
+    pub(crate) reason: Option<String>,
+    /// Its Cedar text.
+    pub(crate) source: String,
+}
+
+/// `POST /policies`.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PutPolicyRequest {
+    /// A name for the managed policy text; reusing a name replaces it.
+    pub(crate) name: String,
+    /// Cedar text: one or more policies.
+    pub(crate) source: String,
+    /// Limit it to one surface (`api`, `run`, `http-input`, `schedule`, `mcp`, `hook`).
+    pub(crate) surface: Option<String>,
+}
+
+/// Answer to `POST /policies`.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct PutPolicyResponse {
+    /// The name.
+    pub(crate) name: String,
+    /// `created` or `replaced`.
+    pub(crate) status: &'static str,
+    /// Ids of the policies the text defines.
+    pub(crate) policies: Vec<String>,
+}
+
+/// Answer to `DELETE /policies/{name}` and `POST /policies/reload`.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct PolicyChangeResponse {
+    /// `deleted` or `reloaded`.
+    pub(crate) status: &'static str,
+    /// Policies in force afterwards.
+    pub(crate) policies_in_force: usize,
+}
+
+/// `POST /communication/evaluate`.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CommunicationRequest {
+    /// The sending agent's id.
+    pub(crate) sender: String,
+    /// The receiving agent's id.
+    pub(crate) recipient: String,
+    /// `delegate` or `send_message`.
+    pub(crate) action: String,
+    /// Hops in the delegation chain so far; default 1.
+    pub(crate) delegation_depth: Option<u32>,
+}
+
+/// The gate's answer.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct CommunicationResponse {
+    /// Whether it may go ahead.
+    pub(crate) allowed: bool,
+    /// Index of the deciding rule in `GET /communication/rules`; null for default deny.
+    pub(crate) rule: Option<usize>,
+    /// Why.
+    pub(crate) reason: String,
+}
+
+/// One communication rule.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct CommunicationRuleSummary {
+    /// Its index.
+    pub(crate) id: usize,
+    /// Glob over the sender.
+    pub(crate) from_agent: String,
+    /// Glob over the recipient.
+    pub(crate) to_agent: String,
+    /// `delegate`, `send_message`, or `*`.
+    pub(crate) action: &'static str,
+    /// `allow` or `deny`.
+    pub(crate) effect: &'static str,
+    /// Its reason, if written.
+    pub(crate) reason: Option<String>,
+    /// Higher wins.
+    pub(crate) priority: i32,
+    /// For allows: the deepest delegation chain allowed.
+    pub(crate) max_depth: Option<u32>,
+}

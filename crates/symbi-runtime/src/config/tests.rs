@@ -11,6 +11,7 @@ fn load(file: Option<&str>, env: &[(&str, &str)]) -> Result<Config, ConfigError>
     let mut config = Config::load_with_env(dir.path(), &|k| env.get(k).cloned())?;
     // Make the result comparable with `Config::default()`.
     config.data_dir = config.data_dir.strip_prefix(dir.path()).unwrap_or(&config.data_dir).to_owned();
+    config.policy.dir = config.policy.dir.strip_prefix(dir.path()).unwrap_or(&config.policy.dir).to_owned();
     Ok(config)
 }
 
@@ -94,4 +95,51 @@ fn empty_admin_token_is_unset() {
     assert_eq!(load(None, &[("SYMBIONT_API_TOKEN", "")]).unwrap().api.admin_token, None);
     let set = load(None, &[("SYMBIONT_API_TOKEN", "t0k")]).unwrap().api.admin_token.unwrap();
     assert_eq!(format!("{set:?}"), "AdminToken(<redacted>)");
+}
+
+#[test]
+fn seed_communication_rules_load_as_written() {
+    // Verbatim from the trust-stack seed.
+    let c = load(
+        Some(
+            r#"
+[[communication_policy.rules]]
+from = "worker-*"
+to   = "planner"
+action = "delegate"
+effect = "deny"
+reason = "Workers cannot delegate tasks to the planner"
+
+[[communication_policy.rules]]
+from = "planner"
+to   = "worker-*"
+action = "delegate"
+effect = "allow"
+max_depth = 2
+"#,
+        ),
+        &[],
+    )
+    .unwrap();
+    let gate = symbi_policy::CommunicationGate::new(c.communication_rules);
+    let delegate = symbi_policy::CommunicationAction::Delegate;
+    let denied = gate.evaluate("worker-3", "planner", delegate, 1);
+    assert_eq!((denied.allowed, denied.reason.as_str()), (false, "Workers cannot delegate tasks to the planner"));
+    assert!(gate.evaluate("planner", "worker-3", delegate, 2).allowed);
+    assert!(!gate.evaluate("planner", "worker-3", delegate, 3).allowed);
+}
+
+#[test]
+fn bad_communication_rules_name_their_index() {
+    let err = load(Some("[[communication_policy.rules]]\nfrom = \"a\"\nto = \"b\"\neffect = \"maybe\"\n"), &[])
+        .unwrap_err()
+        .to_string();
+    assert_eq!(err, "invalid value `maybe` for `communication_policy.rules[0].effect`: expected `allow` or `deny`");
+}
+
+#[test]
+fn groups_and_policy_dir() {
+    let c = load(Some("[policy]\ndir = \"rules\"\n[groups]\ntools = { approved = [\"search\"] }\n"), &[]).unwrap();
+    assert_eq!(c.groups.tools["approved"], ["search"]);
+    assert!(c.policy.dir.ends_with("rules"));
 }

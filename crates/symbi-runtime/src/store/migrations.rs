@@ -40,6 +40,13 @@ const STEPS: &[&str] = &[
         created_at_ms INTEGER NOT NULL,
         revoked_at_ms INTEGER
     ) STRICT;",
+    // 2: Cedar policies managed over the API (files in policies/ are not stored).
+    "CREATE TABLE policies (
+        name TEXT PRIMARY KEY,
+        surface TEXT,
+        source TEXT NOT NULL,
+        updated_at_ms INTEGER NOT NULL
+    ) STRICT;",
 ];
 
 /// The schema version this build writes.

@@ -12,7 +12,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, params};
 use serde::{Deserialize, Serialize};
 
-use super::{AgentCounts, AgentUpdate, Revocation, Store, StoreError, migrations};
+use super::{AgentCounts, AgentUpdate, Revocation, Store, StoreError, StoredPolicy, migrations};
 use crate::agent::{Agent, AgentDefinition, AgentId, AgentState, HistoryEntry, ModelProfile};
 use crate::keys::{KeyId, KeyScope, StoredKey};
 
@@ -328,6 +328,53 @@ impl Store for SqliteStore {
             };
             tx.commit().map_err(backend)?;
             Ok(outcome)
+        })
+        .await
+    }
+
+    async fn policies(&self) -> Result<Vec<StoredPolicy>, StoreError> {
+        self.read(|c| {
+            let mut stmt = c
+                .prepare_cached("SELECT name, surface, source, updated_at_ms FROM policies ORDER BY name")
+                .map_err(backend)?;
+            let rows = stmt
+                .query_map([], |r| {
+                    Ok(StoredPolicy {
+                        name: r.get(0)?,
+                        surface: r.get(1)?,
+                        source: r.get(2)?,
+                        updated_at: time(r.get(3)?),
+                    })
+                })
+                .map_err(backend)?;
+            rows.map(|r| r.map_err(backend)).collect()
+        })
+        .await
+    }
+
+    async fn put_policy(&self, policy: &StoredPolicy) -> Result<bool, StoreError> {
+        let p = policy.clone();
+        self.write(move |conn| {
+            let tx = conn.transaction().map_err(backend)?;
+            let existed: bool = tx
+                .query_row("SELECT count(*) > 0 FROM policies WHERE name = ?1", [&p.name], |r| r.get(0))
+                .map_err(backend)?;
+            tx.execute(
+                "INSERT INTO policies (name, surface, source, updated_at_ms) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT(name) DO UPDATE SET surface = ?2, source = ?3, updated_at_ms = ?4",
+                params![p.name, p.surface, p.source, millis(p.updated_at)],
+            )
+            .map_err(backend)?;
+            tx.commit().map_err(backend)?;
+            Ok(existed)
+        })
+        .await
+    }
+
+    async fn delete_policy(&self, name: &str) -> Result<bool, StoreError> {
+        let name = name.to_owned();
+        self.write(move |conn| {
+            conn.execute("DELETE FROM policies WHERE name = ?1", [&name]).map(|n| n > 0).map_err(backend)
         })
         .await
     }

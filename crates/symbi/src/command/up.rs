@@ -3,11 +3,11 @@
 use std::net::SocketAddr;
 
 use anyhow::Context as _;
-use symbi_runtime::{LogFormat, Runtime};
+use symbi_runtime::{LogFormat, Runtime, RuntimeError};
 
 use crate::Outcome;
 use crate::cli::{LogFormatArg, UpArgs};
-use crate::exit::Exit;
+use crate::exit::{Exit, Failure};
 
 pub(crate) fn run(args: &UpArgs) -> Outcome {
     let mut config = super::load_config(&args.dir)?;
@@ -23,7 +23,7 @@ pub(crate) fn run(args: &UpArgs) -> Outcome {
             LogFormatArg::Json => LogFormat::Json,
         };
     }
-    crate::logging::init(config.log.format, &config.log.filter).map_err(crate::exit::Failure::invalid)?;
+    crate::logging::init(config.log.format, &config.log.filter).map_err(Failure::invalid)?;
     // Two workers match the machines this runs on; more threads only add contention there, and
     // the blocking pool (store, Argon2) grows on its own.
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -34,12 +34,20 @@ pub(crate) fn run(args: &UpArgs) -> Outcome {
     Ok(Exit::Success)
 }
 
-async fn serve(config: symbi_runtime::Config) -> anyhow::Result<()> {
+async fn serve(config: symbi_runtime::Config) -> Result<(), Failure> {
     let address = SocketAddr::new(config.api.bind, config.api.port);
     let data_dir = config.data_dir.clone();
-    let runtime = Runtime::open(config)
-        .await
-        .with_context(|| format!("cannot start with data directory `{}`", data_dir.display()))?;
+    let runtime = match Runtime::open(config).await {
+        Ok(runtime) => runtime,
+        // Invalid policies are the operator's input to fix; nothing started.
+        Err(e @ RuntimeError::Policy(_)) => {
+            return Err(Failure::invalid(anyhow::Error::new(e).context("cannot start: the policies are invalid")));
+        }
+        Err(e) => {
+            let context = format!("cannot start with data directory `{}`", data_dir.display());
+            return Err(anyhow::Error::new(e).context(context).into());
+        }
+    };
     if let Some(path) = runtime.first_admin_key() {
         // Deliberately not a log line: logs are shipped elsewhere, and the operator needs to know
         // where the key is, not to see it.
@@ -50,7 +58,13 @@ async fn serve(config: symbi_runtime::Config) -> anyhow::Result<()> {
         format!("cannot listen on {address}; is another process using the port? try `symbi up --port <N>`")
     })?;
     let local = listener.local_addr()?;
-    tracing::info!(address = %local, data_dir = %data_dir.display(), version = symbi_runtime::VERSION, "listening");
+    tracing::info!(
+        address = %local,
+        data_dir = %data_dir.display(),
+        policies = runtime.policy_count(),
+        version = symbi_runtime::VERSION,
+        "listening"
+    );
     eprintln!("symbi: listening on http://{local}");
     runtime.serve(listener, shutdown_signal()).await?;
     Ok(())

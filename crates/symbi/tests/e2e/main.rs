@@ -14,3 +14,4 @@ mod auth;
 mod cli;
 mod hardening;
 mod lifecycle;
+mod policy;

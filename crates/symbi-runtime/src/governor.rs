@@ -1,0 +1,302 @@
+//! The Governor: the one door every action passes. It holds the policy set in force (files in the
+//! policy directory plus policies managed over the API), builds the entity data a decision reads
+//! from runtime state, and decides.
+//!
+//! Reloads compile a complete new set and swap it in whole; an invalid set is refused and the old
+//! one stays in force (fail closed: the runtime never runs on a half-loaded set). The directory is
+//! polled for changes, which needs no platform watcher and catches edits made by any tool.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use symbi_policy::{
+    AgentFacts, CommunicationGate, EntityRef, EntitySet, EntitySetBuilder, Evaluation, Policies, PolicyError,
+    PolicyRequest, PolicySource, PolicyStore, Surface, ToolFacts,
+};
+
+use crate::agent::AgentId;
+use crate::config::{Config, Groups};
+use crate::keys::KeyScope;
+use crate::store::{Store, StoreError, StoredPolicy};
+
+/// The sandbox tier of agents whose definition does not set one. Tier 1 (container) is the
+/// default the house plan gives registered agents until their DSL says otherwise.
+const DEFAULT_SANDBOX_TIER: u8 = 1;
+
+/// Decides actions against policy.
+#[derive(Debug)]
+pub struct Governor {
+    store: Arc<dyn Store>,
+    policies: PolicyStore,
+    policy_dir: PathBuf,
+    project_dir: PathBuf,
+    groups: Groups,
+    communication: CommunicationGate,
+}
+
+/// Why policies could not be loaded or changed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum GovernorError {
+    /// The policy text is invalid; nothing changed.
+    #[error(transparent)]
+    Policy(#[from] PolicyError),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A policy name or surface is not acceptable.
+    #[error("invalid policy `{name}`: {reason}")]
+    Name {
+        /// The name given.
+        name: String,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+impl Governor {
+    /// Loads every policy and checks the set.
+    ///
+    /// Fails when any policy is invalid (the runtime must not start on a set it cannot enforce)
+    /// or the store cannot be read.
+    pub async fn open(config: &Config, store: Arc<dyn Store>) -> Result<Self, GovernorError> {
+        let project_dir = config.policy.dir.parent().map(Path::to_owned).unwrap_or_default();
+        let mut governor = Self {
+            store,
+            policies: PolicyStore::new(Policies::empty()),
+            policy_dir: config.policy.dir.clone(),
+            project_dir,
+            groups: config.groups.clone(),
+            communication: CommunicationGate::new(config.communication_rules.clone()),
+        };
+        let sources = governor.sources(None).await?;
+        governor.policies = PolicyStore::new(Policies::compile(&sources)?);
+        Ok(governor)
+    }
+
+    /// The policy set in force now.
+    pub fn policies(&self) -> Arc<Policies> {
+        self.policies.snapshot()
+    }
+
+    /// The communication policy gate.
+    pub fn communication(&self) -> &CommunicationGate {
+        &self.communication
+    }
+
+    /// Re-reads every policy and swaps the set in whole. On failure the old set stays in force.
+    pub async fn reload(&self) -> Result<usize, GovernorError> {
+        let compiled = Policies::compile(&self.sources(None).await?)?;
+        let count = compiled.len();
+        self.policies.replace(compiled);
+        Ok(count)
+    }
+
+    /// Adds or replaces a policy managed over the API, only if the whole set stays valid.
+    /// Returns the ids of the policies the text defines.
+    pub async fn put_policy(
+        &self,
+        name: &str,
+        surface: Option<&str>,
+        source: &str,
+    ) -> Result<Vec<String>, GovernorError> {
+        check_name(name)?;
+        let surface = match surface {
+            Some(s) => Some(Surface::parse(s).ok_or_else(|| GovernorError::Name {
+                name: name.to_owned(),
+                reason: format!("`{s}` is not a surface; use one of {}", Surface::ALL.map(Surface::as_str).join(", ")),
+            })?),
+            None => None,
+        };
+        let candidate = StoredPolicy {
+            name: name.to_owned(),
+            surface: surface.map(|s| s.as_str().to_owned()),
+            source: source.to_owned(),
+            updated_at: SystemTime::now(),
+        };
+        let compiled = Policies::compile(&self.sources(Some(&candidate)).await?)?;
+        let origin = api_origin(name);
+        let ids = compiled.policies().filter(|p| p.origin == origin).map(|p| p.id.clone()).collect();
+        self.store.put_policy(&candidate).await?;
+        self.policies.replace(compiled);
+        Ok(ids)
+    }
+
+    /// Removes a policy managed over the API; `false` if there was none.
+    pub async fn delete_policy(&self, name: &str) -> Result<bool, GovernorError> {
+        if !self.store.delete_policy(name).await? {
+            return Ok(false);
+        }
+        self.reload().await?;
+        Ok(true)
+    }
+
+    /// Decides `request`, reading the entity data it needs from runtime state. Never fails:
+    /// anything that prevents a decision is a deny with the reason.
+    pub async fn evaluate(&self, request: &PolicyRequest) -> Evaluation {
+        let policies = self.policies.snapshot();
+        match self.entities(request).await {
+            Ok(entities) => policies.evaluate(request, &entities),
+            Err(reason) => Evaluation {
+                decision: symbi_policy::Decision::Deny,
+                policies: Vec::new(),
+                reason: format!("cannot gather what the decision needs, so the request is refused: {reason}"),
+            },
+        }
+    }
+
+    /// Polls the policy directory and reloads when a file changes; runs until the runtime stops.
+    pub(crate) async fn watch(self: Arc<Self>, interval: Duration) {
+        let mut seen = fingerprint(&self.policy_dir);
+        let mut tick = tokio::time::interval(interval);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            let dir = self.policy_dir.clone();
+            let now = tokio::task::spawn_blocking(move || fingerprint(&dir)).await.unwrap_or_default();
+            if now == seen {
+                continue;
+            }
+            seen = now;
+            match self.reload().await {
+                Ok(count) => tracing::info!(policies = count, "policy files changed; new set in force"),
+                Err(e) => {
+                    tracing::error!(error = %e, "policy files changed but the new set is invalid; the previous set stays in force")
+                }
+            }
+        }
+    }
+
+    /// Files in the policy directory plus managed policies, with `extra` added or replacing its
+    /// namesake.
+    async fn sources(&self, extra: Option<&StoredPolicy>) -> Result<Vec<PolicySource>, GovernorError> {
+        let (dir, base) = (self.policy_dir.clone(), self.project_dir.clone());
+        let mut sources = tokio::task::spawn_blocking(move || symbi_policy::read_dir(&dir, &base))
+            .await
+            .map_err(|e| StoreError::Backend { reason: e.to_string() })??;
+        let mut managed: BTreeMap<String, StoredPolicy> =
+            self.store.policies().await?.into_iter().map(|p| (p.name.clone(), p)).collect();
+        if let Some(extra) = extra {
+            managed.insert(extra.name.clone(), extra.clone());
+        }
+        for p in managed.into_values() {
+            let surface = p.surface.as_deref().and_then(Surface::parse);
+            sources.push(PolicySource { origin: api_origin(&p.name), surface, text: p.source });
+        }
+        Ok(sources)
+    }
+
+    async fn entities(&self, request: &PolicyRequest) -> Result<EntitySet, String> {
+        let mut builder = EntitySetBuilder::new();
+        let mut added = std::collections::HashSet::new();
+        for entity in [&request.principal, &request.resource] {
+            if !added.insert(entity.clone()) {
+                continue;
+            }
+            match entity {
+                EntityRef::Agent(id) => {
+                    if let Some(facts) = self.agent_facts(id).await.map_err(|e| e.to_string())? {
+                        builder.agent(&facts);
+                    }
+                }
+                EntityRef::Tool(id) => {
+                    builder.tool(&self.tool_facts(id));
+                }
+                EntityRef::ApiKey(id) => {
+                    let keys = self.store.keys().await.map_err(|e| e.to_string())?;
+                    let admin = keys.iter().any(|k| k.id.as_str() == id && k.scope == KeyScope::Admin);
+                    builder.api_key(id, admin);
+                }
+                EntityRef::AgentGroup(_)
+                | EntityRef::ToolSet(_)
+                | EntityRef::Resource(_)
+                | EntityRef::Secret(_)
+                | EntityRef::Schedule(_) => {}
+            }
+        }
+        for group in self.groups.agents.keys() {
+            // A group listed as a member of another group is nested in it.
+            let parents: Vec<String> =
+                self.groups.agents.iter().filter(|(_, m)| m.contains(group)).map(|(g, _)| g.clone()).collect();
+            builder.agent_group(group, &parents);
+        }
+        for set in self.groups.tools.keys() {
+            builder.tool_set(set, &[]);
+        }
+        builder.build().map_err(|e| e.to_string())
+    }
+
+    async fn agent_facts(&self, id: &str) -> Result<Option<AgentFacts>, StoreError> {
+        let Ok(agent_id) = AgentId::parse(id) else { return Ok(None) };
+        let Some(agent) = self.store.agent(&agent_id).await? else { return Ok(None) };
+        let member_of = |table: &BTreeMap<String, Vec<String>>| {
+            table.iter().filter(|(_, members)| members.iter().any(|m| m == id)).map(|(name, _)| name.clone()).collect()
+        };
+        Ok(Some(AgentFacts {
+            id: id.to_owned(),
+            name: agent.definition.name,
+            sandbox_tier: DEFAULT_SANDBOX_TIER,
+            capabilities: agent.definition.capabilities,
+            domain: String::new(),
+            verified: false,
+            roles: member_of(&self.groups.roles),
+            groups: member_of(&self.groups.agents),
+        }))
+    }
+
+    /// Facts about a tool. Until tool manifests are loaded, a tool is known only by the sets
+    /// configuration puts it in; it counts as unverified and of unknown risk.
+    fn tool_facts(&self, id: &str) -> ToolFacts {
+        ToolFacts {
+            id: id.to_owned(),
+            risk_tier: "unknown".to_owned(),
+            verified: false,
+            source: "unknown".to_owned(),
+            tool_sets: self
+                .groups
+                .tools
+                .iter()
+                .filter(|(_, tools)| tools.iter().any(|t| t == id))
+                .map(|(set, _)| set.clone())
+                .collect(),
+        }
+    }
+}
+
+fn api_origin(name: &str) -> String {
+    format!("api:{name}")
+}
+
+fn check_name(name: &str) -> Result<(), GovernorError> {
+    let ok = (1..=128).contains(&name.len())
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+    if ok {
+        Ok(())
+    } else {
+        Err(GovernorError::Name {
+            name: name.to_owned(),
+            reason: "names are 1-128 characters of letters, digits, `-`, `_` and `.`".to_owned(),
+        })
+    }
+}
+
+/// Names, sizes and modification times of everything under `dir`: a change in any is a reason to
+/// reload.
+fn fingerprint(dir: &Path) -> Vec<(PathBuf, u64, Option<SystemTime>)> {
+    let mut out = Vec::new();
+    let mut pending = vec![dir.to_owned()];
+    while let Some(next) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(&next) else { continue };
+        for entry in entries.flatten() {
+            let Ok(meta) = entry.metadata() else { continue };
+            if meta.is_dir() {
+                pending.push(entry.path());
+            }
+            out.push((entry.path(), meta.len(), meta.modified().ok()));
+        }
+    }
+    out.sort();
+    out
+}
