@@ -48,8 +48,44 @@ pub(crate) enum Command {
     Keys(KeysArgs),
     /// Check this machine and project: configuration, data directory, port, sandbox tiers.
     Doctor(DoctorArgs),
+    /// Work with `.symbi` agent definitions: check them.
+    Dsl(DslArgs),
+    /// Format `.symbi` files in the canonical style (4-space indent, comments kept).
+    Fmt(FmtArgs),
     /// Print the REST API's OpenAPI 3.1 document (also served at /api/v1/openapi.json).
     Openapi,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DslArgs {
+    #[command(subcommand)]
+    pub(crate) action: DslAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum DslAction {
+    /// Parse and check files the strict way `symbi up` does; report every error with its position.
+    /// Exit 1 if any file has errors.
+    Check {
+        /// The `.symbi` files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Print a JSON array with one entry per file: `{file, ok, diagnostics}`.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct FmtArgs {
+    /// Files to format in place.
+    pub(crate) files: Vec<PathBuf>,
+    /// Change nothing; exit 1 if any file is not already formatted.
+    #[arg(long)]
+    pub(crate) check: bool,
+    /// Read source from stdin and write the formatted text to stdout.
+    #[arg(long, conflicts_with = "files")]
+    pub(crate) stdin: bool,
 }
 
 #[derive(Debug, Args)]

@@ -19,6 +19,8 @@ fn main() -> std::process::ExitCode {
         Command::Up(args) => command::up::run(&args),
         Command::Keys(args) => command::keys::run(args),
         Command::Doctor(args) => command::doctor::run(&args),
+        Command::Dsl(args) => command::dsl::run(&args),
+        Command::Fmt(args) => command::fmt::run(&args),
         Command::Openapi => command::openapi::run(),
     };
     exit::finish(result, format)

@@ -196,6 +196,9 @@ pub(super) fn parse_create(r: CreateAgentRequest) -> Result<(Option<AgentId>, Ag
     if !problems.is_empty() {
         return Err(invalid(&problems));
     }
+    if let Some(dsl) = &r.dsl {
+        check_dsl(dsl)?;
+    }
     let model = r.system_prompt.map(|system_prompt| ModelProfile {
         system_prompt,
         tools: r.tools.unwrap_or_default(),
@@ -232,7 +235,39 @@ fn parse_update(r: UpdateAgentRequest) -> Result<AgentUpdate, ApiError> {
     if !problems.is_empty() {
         return Err(invalid(&problems));
     }
+    if let Some(dsl) = &r.dsl {
+        check_dsl(dsl)?;
+    }
     Ok(AgentUpdate { name: r.name, description: r.description, dsl: r.dsl, state: None })
+}
+
+/// Parses and checks `.symbi` source the strict way `symbi up` does; every error is reported with
+/// its line, column and help.
+fn check_dsl(source: &str) -> Result<(), ApiError> {
+    let diagnostics: Vec<serde_json::Value> = match symbi_dsl::parse(source) {
+        Err(errors) => errors.iter().map(|e| dsl_diagnostic(source, e.span(), e)).collect(),
+        Ok(file) => match symbi_dsl::check(&file) {
+            Ok(_) => return Ok(()),
+            Err(errors) => errors.iter().map(|e| dsl_diagnostic(source, e.span(), e)).collect(),
+        },
+    };
+    let first = diagnostics.first().map_or_else(String::new, |d| {
+        format!(": line {}, column {}: {}", d["line"], d["column"], d["message"].as_str().unwrap_or_default())
+    });
+    Err(ApiError::InvalidDsl {
+        message: format!("the agent's DSL has {} error(s){first}", diagnostics.len()),
+        diagnostics,
+    })
+}
+
+fn dsl_diagnostic(source: &str, span: symbi_dsl::Span, error: &dyn miette::Diagnostic) -> serde_json::Value {
+    let at = span.location(source);
+    json!({
+        "line": at.line,
+        "column": at.column,
+        "message": error.to_string(),
+        "help": error.help().map(|h| h.to_string()),
+    })
 }
 
 type Problems = Vec<(&'static str, String)>;

@@ -30,6 +30,8 @@ pub(crate) enum ApiError {
     AgentNotFound { agent: String },
     /// No such API key.
     KeyNotFound { key: String },
+    /// An agent's `.symbi` source has errors; nothing was stored.
+    InvalidDsl { message: String, diagnostics: Vec<Value> },
     /// Policy text that does not parse or validate; nothing changed.
     InvalidPolicy { message: String, problems: Vec<symbi_policy::PolicyProblem> },
     /// No such managed policy.
@@ -64,6 +66,7 @@ impl ApiError {
             Self::AgentScopeDenied { .. } => (StatusCode::FORBIDDEN, "AGENT_SCOPE_DENIED"),
             Self::AgentNotFound { .. } => (StatusCode::NOT_FOUND, "AGENT_NOT_FOUND"),
             Self::KeyNotFound { .. } => (StatusCode::NOT_FOUND, "KEY_NOT_FOUND"),
+            Self::InvalidDsl { .. } => (StatusCode::BAD_REQUEST, "INVALID_DSL"),
             Self::InvalidPolicy { .. } => (StatusCode::BAD_REQUEST, "INVALID_POLICY"),
             Self::PolicyNotFound { .. } => (StatusCode::NOT_FOUND, "POLICY_NOT_FOUND"),
             Self::RouteNotFound { .. } => (StatusCode::NOT_FOUND, "NOT_FOUND"),
@@ -88,7 +91,7 @@ impl ApiError {
             Self::AgentScopeDenied { agent } => format!("this API key is not scoped to agent `{agent}`"),
             Self::AgentNotFound { agent } => format!("no agent `{agent}`"),
             Self::KeyNotFound { key } => format!("no API key `{key}`"),
-            Self::InvalidPolicy { message, .. } => message.clone(),
+            Self::InvalidDsl { message, .. } | Self::InvalidPolicy { message, .. } => message.clone(),
             Self::PolicyNotFound { name } => format!("no managed policy `{name}`"),
             Self::RouteNotFound { method, path } => format!("no route for `{method} {path}`"),
             Self::MethodNotAllowed => "this route does not accept that method".to_owned(),
@@ -106,6 +109,7 @@ impl ApiError {
     fn details(&self) -> Option<Value> {
         match self {
             Self::InvalidRequest { details, .. } => details.clone(),
+            Self::InvalidDsl { diagnostics, .. } => Some(serde_json::json!({ "diagnostics": diagnostics })),
             Self::InvalidPolicy { problems, .. } => {
                 let problems: Vec<_> = problems
                     .iter()

@@ -1,6 +1,8 @@
 //! One module per subcommand.
 
 pub(crate) mod doctor;
+pub(crate) mod dsl;
+pub(crate) mod fmt;
 pub(crate) mod init;
 pub(crate) mod keys;
 pub(crate) mod openapi;

@@ -118,3 +118,23 @@ fn openapi_document_is_served_and_committed() {
         assert!(served["paths"][path].is_object(), "{path} missing from the document");
     }
 }
+
+#[test]
+fn agent_dsl_is_checked_before_it_is_stored() {
+    let project = Project::new();
+    let server = Server::start(&project);
+    let key = project.admin_key();
+    let body = serde_json::json!({"name": "bad", "dsl": "agent bad {\n    with sandbox = \"tier9\" {}\n}"}).to_string();
+    let reply = post(&server.url("/api/v1/agents"), Some(&key), &body);
+    assert_eq!((reply.status, reply.code().as_str()), (400, "INVALID_DSL"), "{}", reply.body);
+    let diagnostic = &reply.json()["details"]["diagnostics"][0];
+    assert_eq!((diagnostic["line"].as_u64(), diagnostic["column"].as_u64()), (Some(2), Some(20)));
+    assert!(diagnostic["help"].as_str().unwrap().contains("gvisor"));
+    assert_eq!(get(&server.url("/api/v1/agents"), Some(&key)).json(), serde_json::json!([]));
+
+    let seed = include_str!("../../../symbi-dsl/tests/corpus/valid/seed_secure_analyst.symbi");
+    let body = serde_json::json!({"id": "secure_analyst", "name": "secure_analyst", "dsl": seed}).to_string();
+    assert_eq!(post(&server.url("/api/v1/agents"), Some(&key), &body).status, 201);
+    let update = request("PUT", &server.url("/api/v1/agents/secure_analyst"), Some(&key), Some(r#"{"dsl":"agent {"}"#));
+    assert_eq!((update.status, update.code().as_str()), (400, "INVALID_DSL"));
+}

@@ -99,3 +99,30 @@ fn help_lists_exit_codes() {
         assert!(help.contains(command));
     }
 }
+
+#[test]
+fn dsl_check_reports_positions_and_fmt_rewrites_only_valid_files() {
+    let project = Project::new();
+    let hello = project.path().join("agents/hello.symbi");
+    let hello = hello.to_str().unwrap();
+    let ok = symbi(&["dsl", "check", hello], &[]);
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    // The scaffold writes canonical files.
+    assert!(symbi(&["fmt", "--check", hello], &[]).status.success());
+
+    let broken = project.path().join("agents/broken.symbi");
+    std::fs::write(&broken, "agent broken {\n    with sandbox = \"tier9\" {\n        return 1;\n    }\n}\n").unwrap();
+    let broken = broken.to_str().unwrap();
+    let out = symbi(&["dsl", "check", "--json", hello, broken], &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let reports: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(reports[0]["ok"], true);
+    assert_eq!(reports[1]["diagnostics"][0]["line"], 2);
+    assert!(reports[1]["diagnostics"][0]["message"].as_str().unwrap().contains("tier9"));
+
+    std::fs::write(project.path().join("agents/syntax.symbi"), "agent x {\n").unwrap();
+    let syntax = project.path().join("agents/syntax.symbi");
+    let before = std::fs::read_to_string(&syntax).unwrap();
+    assert_eq!(symbi(&["fmt", syntax.to_str().unwrap()], &[]).status.code(), Some(1));
+    assert_eq!(std::fs::read_to_string(&syntax).unwrap(), before, "a file with errors is never rewritten");
+}
