@@ -3,6 +3,7 @@
 //! body limit. Authentication is per route, through the [`caller::Caller`] extractor.
 
 mod agents;
+mod approvals;
 mod caller;
 mod client_ip;
 mod communication;
@@ -123,6 +124,9 @@ pub(crate) fn router(state: AppState, config: &ApiConfig) -> (Router, RateLimite
         .route("/policies/reload", axum::routing::post(policies::reload))
         .route("/policies/evaluate", axum::routing::post(policies::evaluate))
         .route("/policies/{name}", axum::routing::delete(policies::delete))
+        .route("/approvals", get(approvals::list))
+        .route("/approvals/{id}/approve", axum::routing::post(approvals::approve))
+        .route("/approvals/{id}/deny", axum::routing::post(approvals::deny))
         .route("/communication/rules", get(communication::rules))
         .route("/communication/evaluate", axum::routing::post(communication::evaluate))
         .route("/openapi.json", get(openapi_json))
@@ -199,6 +203,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         keys::list, keys::create, keys::revoke,
         policies::list, policies::put, policies::delete, policies::reload, policies::evaluate,
         communication::rules, communication::evaluate,
+        approvals::list, approvals::approve, approvals::deny,
     ),
     components(schemas(wire::ErrorResponse)),
     tags(

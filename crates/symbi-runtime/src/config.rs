@@ -37,6 +37,8 @@ pub struct Config {
     pub groups: Groups,
     /// Rules of the communication policy gate, in file order.
     pub communication_rules: Vec<CommunicationRule>,
+    /// How long an action held for approval waits before it is denied.
+    pub approval_timeout: Duration,
 }
 
 /// Policy loading.
@@ -181,6 +183,7 @@ impl Default for Config {
             policy: PolicyConfig { dir: PathBuf::from("policies"), reload_interval: Duration::from_secs(1) },
             groups: Groups::default(),
             communication_rules: Vec::new(),
+            approval_timeout: Duration::from_secs(300),
         }
     }
 }
@@ -195,6 +198,7 @@ impl PartialEq for Config {
             && self.policy == other.policy
             && self.groups == other.groups
             && specs(self) == specs(other)
+            && self.approval_timeout == other.approval_timeout
     }
 }
 
@@ -338,6 +342,14 @@ struct RawConfig {
     groups: RawGroups,
     #[serde(default)]
     communication_policy: RawCommunication,
+    #[serde(default)]
+    approvals: RawApprovals,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawApprovals {
+    timeout_secs: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -415,7 +427,10 @@ struct RawRateLimit {
 
 impl RawConfig {
     fn apply(self, config: &mut Config) -> Result<(), ConfigError> {
-        let Self { runtime, log, api, policy, groups, communication_policy } = self;
+        let Self { runtime, log, api, policy, groups, communication_policy, approvals } = self;
+        if let Some(v) = approvals.timeout_secs {
+            config.approval_timeout = positive_ms("approvals.timeout_secs", v.saturating_mul(1000))?;
+        }
         if let Some(v) = policy.dir {
             config.policy.dir = v;
         }

@@ -17,6 +17,7 @@ use symbi_policy::{
 };
 
 use crate::agent::AgentId;
+use crate::approvals::{ApprovalQueue, Resolution};
 use crate::config::{Config, Groups};
 use crate::keys::KeyScope;
 use crate::store::{Store, StoreError, StoredPolicy};
@@ -34,6 +35,56 @@ pub struct Governor {
     project_dir: PathBuf,
     groups: Groups,
     communication: CommunicationGate,
+    approvals: ApprovalQueue,
+}
+
+/// Proof that the Governor allowed one action. Executors require it, and only the Governor can
+/// make one: its fields are private, and it has no public constructor, `Clone`, `Default` or
+/// `Deserialize`, so no code path can run an action without a decision.
+#[derive(Debug)]
+pub struct Authorization {
+    request: PolicyRequest,
+    policies: Vec<String>,
+    approved_by: Option<String>,
+}
+
+impl Authorization {
+    /// The action that was allowed.
+    pub fn request(&self) -> &PolicyRequest {
+        &self.request
+    }
+
+    /// The policies that allowed it.
+    pub fn policies(&self) -> &[String] {
+        &self.policies
+    }
+
+    /// Who approved it, when policy required approval.
+    pub fn approved_by(&self) -> Option<&str> {
+        self.approved_by.as_deref()
+    }
+}
+
+/// Why the Governor refused an action.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    /// Policy denied it.
+    #[error("denied by policy: {reason}")]
+    Denied {
+        /// Why.
+        reason: String,
+        /// The determining policies (empty for default deny).
+        policies: Vec<String>,
+    },
+    /// A person refused it.
+    #[error("a person refused the action (`{by}`)")]
+    NotApproved {
+        /// Who.
+        by: String,
+    },
+    /// Nobody approved it in time.
+    #[error("nobody approved the action in time")]
+    ApprovalTimedOut,
 }
 
 /// Why policies could not be loaded or changed.
@@ -70,6 +121,7 @@ impl Governor {
             project_dir,
             groups: config.groups.clone(),
             communication: CommunicationGate::new(config.communication_rules.clone()),
+            approvals: ApprovalQueue::new(config.approval_timeout),
         };
         let sources = governor.sources(None).await?;
         governor.policies = PolicyStore::new(Policies::compile(&sources)?);
@@ -145,6 +197,36 @@ impl Governor {
                 reason: format!("cannot gather what the decision needs, so the request is refused: {reason}"),
             },
         }
+    }
+
+    /// Decides `request` and, if policy allows it, returns the authorization an executor needs.
+    /// When policy requires approval the call waits until a person approves, refuses, or the
+    /// approval timeout passes (a refusal).
+    pub async fn authorize(&self, request: PolicyRequest) -> Result<Authorization, Refusal> {
+        let evaluation = self.evaluate(&request).await;
+        match evaluation.decision {
+            symbi_policy::Decision::Allow => {
+                Ok(Authorization { request, policies: evaluation.policies, approved_by: None })
+            }
+            symbi_policy::Decision::Deny => {
+                Err(Refusal::Denied { reason: evaluation.reason, policies: evaluation.policies })
+            }
+            symbi_policy::Decision::RequireApproval => {
+                let held = self.approvals.hold(request.clone(), evaluation.reason, evaluation.policies.clone()).await;
+                match held {
+                    Some(Resolution::Approved { by }) => {
+                        Ok(Authorization { request, policies: evaluation.policies, approved_by: Some(by) })
+                    }
+                    Some(Resolution::Denied { by }) => Err(Refusal::NotApproved { by }),
+                    None => Err(Refusal::ApprovalTimedOut),
+                }
+            }
+        }
+    }
+
+    /// The actions held for approval.
+    pub fn approvals(&self) -> &ApprovalQueue {
+        &self.approvals
     }
 
     /// Polls the policy directory and reloads when a file changes; runs until the runtime stops.
@@ -300,3 +382,6 @@ fn fingerprint(dir: &Path) -> Vec<(PathBuf, u64, Option<SystemTime>)> {
     out.sort();
     out
 }
+
+#[cfg(test)]
+mod tests;

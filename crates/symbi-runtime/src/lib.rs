@@ -36,6 +36,7 @@
 
 mod agent;
 mod api;
+mod approvals;
 mod auth;
 pub mod config;
 mod data_dir;
@@ -53,10 +54,11 @@ pub use agent::{Agent, AgentDefinition, AgentId, AgentState, HistoryEntry, Inval
 #[doc(hidden)]
 pub use api::fuzzing;
 pub use api::openapi;
+pub use approvals::{ApprovalQueue, Hold, Resolution, ResolveError};
 pub use auth::{AuthError, Authenticator, Principal};
 pub use config::{Config, ConfigError, LogFormat};
 pub use data_dir::{DataDir, DataDirError};
-pub use governor::{Governor, GovernorError};
+pub use governor::{Authorization, Governor, GovernorError, Refusal};
 pub use keys::{IssuedToken, KeyError, KeyId, KeyScope, StoredKey, issue as issue_key};
 pub use server::{Runtime, RuntimeError};
 pub use store::{AgentCounts, AgentUpdate, Revocation, SqliteStore, Store, StoreError, StoredPolicy};

@@ -36,6 +36,10 @@ pub(crate) enum ApiError {
     InvalidPolicy { message: String, problems: Vec<symbi_policy::PolicyProblem> },
     /// No such managed policy.
     PolicyNotFound { name: String },
+    /// No held action with this id.
+    ApprovalNotFound { id: String },
+    /// The held action was already approved, denied or timed out.
+    AlreadyResolved { id: String },
     /// No such route.
     RouteNotFound { method: String, path: String },
     /// The route exists but not for this method.
@@ -69,6 +73,8 @@ impl ApiError {
             Self::InvalidDsl { .. } => (StatusCode::BAD_REQUEST, "INVALID_DSL"),
             Self::InvalidPolicy { .. } => (StatusCode::BAD_REQUEST, "INVALID_POLICY"),
             Self::PolicyNotFound { .. } => (StatusCode::NOT_FOUND, "POLICY_NOT_FOUND"),
+            Self::ApprovalNotFound { .. } => (StatusCode::NOT_FOUND, "APPROVAL_NOT_FOUND"),
+            Self::AlreadyResolved { .. } => (StatusCode::CONFLICT, "ALREADY_RESOLVED"),
             Self::RouteNotFound { .. } => (StatusCode::NOT_FOUND, "NOT_FOUND"),
             Self::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED"),
             Self::AgentExists { .. } => (StatusCode::CONFLICT, "AGENT_EXISTS"),
@@ -93,6 +99,8 @@ impl ApiError {
             Self::KeyNotFound { key } => format!("no API key `{key}`"),
             Self::InvalidDsl { message, .. } | Self::InvalidPolicy { message, .. } => message.clone(),
             Self::PolicyNotFound { name } => format!("no managed policy `{name}`"),
+            Self::ApprovalNotFound { id } => format!("no held action `{id}`"),
+            Self::AlreadyResolved { id } => format!("held action `{id}` was already approved, denied or timed out"),
             Self::RouteNotFound { method, path } => format!("no route for `{method} {path}`"),
             Self::MethodNotAllowed => "this route does not accept that method".to_owned(),
             Self::AgentExists { agent } => format!("agent `{agent}` already exists"),
@@ -131,6 +139,8 @@ impl ApiError {
             | Self::AgentNotFound { .. }
             | Self::KeyNotFound { .. }
             | Self::PolicyNotFound { .. }
+            | Self::ApprovalNotFound { .. }
+            | Self::AlreadyResolved { .. }
             | Self::RouteNotFound { .. }
             | Self::MethodNotAllowed
             | Self::AgentExists { .. }

@@ -360,3 +360,35 @@ pub(crate) struct CommunicationRuleSummary {
     /// For allows: the deepest delegation chain allowed.
     pub(crate) max_depth: Option<u32>,
 }
+
+/// An action waiting for a person's approval.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct HeldAction {
+    /// The hold's id, for approve and deny.
+    pub(crate) id: String,
+    /// Who asked, such as `Agent::"planner-01"`.
+    pub(crate) principal: String,
+    /// What they want to do.
+    pub(crate) action: &'static str,
+    /// To what.
+    pub(crate) resource: String,
+    /// Which door the request came through.
+    pub(crate) surface: &'static str,
+    /// Why policy wants approval.
+    pub(crate) reason: String,
+    /// The policies that asked for it.
+    pub(crate) policies: Vec<String>,
+    /// RFC 3339.
+    pub(crate) held_at: String,
+    /// RFC 3339; unresolved by then, it is denied.
+    pub(crate) expires_at: String,
+}
+
+/// Answer to approve and deny.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ApprovalResponse {
+    /// The hold's id.
+    pub(crate) id: String,
+    /// `approved` or `denied`.
+    pub(crate) status: &'static str,
+}

@@ -162,3 +162,25 @@ max_depth = 2
     let rules = get(&server.url("/api/v1/communication/rules"), Some(&key)).json();
     assert_eq!(rules[1]["max_depth"], 2);
 }
+
+#[test]
+fn approval_routes_are_admin_only_and_answer_in_our_codes() {
+    let project = Project::new();
+    let server = Server::start(&project);
+    let key = project.admin_key();
+    assert_eq!(get(&server.url("/api/v1/approvals"), Some(&key)).json(), serde_json::json!([]));
+    let missing = post(&server.url("/api/v1/approvals/nope/approve"), Some(&key), "");
+    assert_eq!((missing.status, missing.code().as_str()), (404, "APPROVAL_NOT_FOUND"));
+    let out = crate::util::symbi(&["keys", "create", "--agent", "a", "--dir", project.path().to_str().unwrap()], &[]);
+    let scoped = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    let deadline = Instant::now() + Duration::from_secs(2);
+    loop {
+        let reply = get(&server.url("/api/v1/approvals"), Some(&scoped));
+        if reply.status == 403 {
+            assert_eq!(reply.code(), "ADMIN_REQUIRED");
+            break;
+        }
+        assert!(Instant::now() < deadline, "scoped key never recognised");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
