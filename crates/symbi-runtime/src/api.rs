@@ -127,7 +127,8 @@ pub(crate) fn router(state: AppState, config: &ApiConfig) -> (Router, RateLimite
         .route("/approvals", get(approvals::list))
         .route("/approvals/{id}/approve", axum::routing::post(approvals::approve))
         .route("/approvals/{id}/deny", axum::routing::post(approvals::deny))
-        .route("/communication/rules", get(communication::rules))
+        .route("/communication/rules", get(communication::rules).post(communication::add))
+        .route("/communication/rules/{id}", axum::routing::delete(communication::remove))
         .route("/communication/evaluate", axum::routing::post(communication::evaluate))
         .route("/openapi.json", get(openapi_json))
         .method_not_allowed_fallback(method_not_allowed);
@@ -202,7 +203,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         agents::list, agents::create, agents::status, agents::update, agents::delete, agents::history,
         keys::list, keys::create, keys::revoke,
         policies::list, policies::put, policies::delete, policies::reload, policies::evaluate,
-        communication::rules, communication::evaluate,
+        communication::rules, communication::evaluate, communication::add, communication::remove,
         approvals::list, approvals::approve, approvals::deny,
     ),
     components(schemas(wire::ErrorResponse)),

@@ -11,16 +11,19 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use std::sync::RwLock;
+
 use symbi_policy::{
-    AgentFacts, CommunicationGate, EntityRef, EntitySet, EntitySetBuilder, Evaluation, Policies, PolicyError,
-    PolicyRequest, PolicySource, PolicyStore, Surface, ToolFacts,
+    AgentFacts, CommunicationAction, CommunicationGate, CommunicationRule, Effect, EntityRef, EntitySet,
+    EntitySetBuilder, Evaluation, Policies, PolicyError, PolicyRequest, PolicySource, PolicyStore, RuleError, RuleSpec,
+    Surface, ToolFacts,
 };
 
 use crate::agent::AgentId;
 use crate::approvals::{ApprovalQueue, Resolution};
 use crate::config::{Config, Groups};
 use crate::keys::KeyScope;
-use crate::store::{Store, StoreError, StoredPolicy};
+use crate::store::{Store, StoreError, StoredPolicy, StoredRule};
 
 /// The sandbox tier of agents whose definition does not set one. Tier 1 (container) is the
 /// default the house plan gives registered agents until their DSL says otherwise.
@@ -34,8 +37,19 @@ pub struct Governor {
     policy_dir: PathBuf,
     project_dir: PathBuf,
     groups: Groups,
-    communication: CommunicationGate,
+    config_rules: Vec<CommunicationRule>,
+    communication: RwLock<Arc<Communication>>,
     approvals: ApprovalQueue,
+}
+
+/// The communication gate in force and the id of each of its rules: `config-<n>` for rules from
+/// `symbiont.toml`, the store's number for rules added over the API.
+#[derive(Debug, Default)]
+pub struct Communication {
+    /// The gate.
+    pub gate: CommunicationGate,
+    /// Rule ids, in the gate's order.
+    pub ids: Vec<String>,
 }
 
 /// Proof that the Governor allowed one action. Executors require it, and only the Governor can
@@ -97,6 +111,9 @@ pub enum GovernorError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A communication rule does not check.
+    #[error(transparent)]
+    Rule(#[from] RuleError),
     /// A policy name or surface is not acceptable.
     #[error("invalid policy `{name}`: {reason}")]
     Name {
@@ -120,11 +137,13 @@ impl Governor {
             policy_dir: config.policy.dir.clone(),
             project_dir,
             groups: config.groups.clone(),
-            communication: CommunicationGate::new(config.communication_rules.clone()),
+            config_rules: config.communication_rules.clone(),
+            communication: RwLock::default(),
             approvals: ApprovalQueue::new(config.approval_timeout),
         };
         let sources = governor.sources(None).await?;
         governor.policies = PolicyStore::new(Policies::compile(&sources)?);
+        governor.rebuild_communication().await?;
         Ok(governor)
     }
 
@@ -133,9 +152,62 @@ impl Governor {
         self.policies.snapshot()
     }
 
-    /// The communication policy gate.
-    pub fn communication(&self) -> &CommunicationGate {
-        &self.communication
+    /// The communication policy gate in force.
+    pub fn communication(&self) -> Arc<Communication> {
+        Arc::clone(&self.communication.read().unwrap_or_else(std::sync::PoisonError::into_inner))
+    }
+
+    /// Adds a communication rule over the API and returns its id.
+    ///
+    /// Fails when a glob does not parse or `max_depth` is set on a deny rule.
+    pub async fn add_communication_rule(&self, spec: RuleSpec) -> Result<String, GovernorError> {
+        CommunicationRule::new(spec.clone())?;
+        let stored = StoredRule {
+            id: 0,
+            from: spec.from,
+            to: spec.to,
+            action: spec.action.map(|a| a.as_str().to_owned()),
+            effect: match spec.effect {
+                Effect::Permit => "allow".to_owned(),
+                Effect::Forbid => "deny".to_owned(),
+            },
+            reason: spec.reason,
+            priority: spec.priority,
+            max_depth: spec.max_depth,
+        };
+        let id = self.store.add_communication_rule(&stored).await?;
+        self.rebuild_communication().await?;
+        Ok(id.to_string())
+    }
+
+    /// Removes a communication rule added over the API; `false` if there was none. Rules from
+    /// `symbiont.toml` are changed in the file, not here.
+    pub async fn delete_communication_rule(&self, id: &str) -> Result<bool, GovernorError> {
+        let Ok(id) = id.parse::<i64>() else { return Ok(false) };
+        let removed = self.store.delete_communication_rule(id).await?;
+        self.rebuild_communication().await?;
+        Ok(removed)
+    }
+
+    async fn rebuild_communication(&self) -> Result<(), GovernorError> {
+        let mut rules = self.config_rules.clone();
+        let mut ids: Vec<String> = (0..rules.len()).map(|i| format!("config-{i}")).collect();
+        for stored in self.store.communication_rules().await? {
+            let spec = RuleSpec {
+                from: stored.from,
+                to: stored.to,
+                action: stored.action.as_deref().and_then(CommunicationAction::parse),
+                effect: if stored.effect == "allow" { Effect::Permit } else { Effect::Forbid },
+                reason: stored.reason,
+                max_depth: stored.max_depth,
+                priority: stored.priority,
+            };
+            rules.push(CommunicationRule::new(spec)?);
+            ids.push(stored.id.to_string());
+        }
+        let next = Arc::new(Communication { gate: CommunicationGate::new(rules), ids });
+        *self.communication.write().unwrap_or_else(std::sync::PoisonError::into_inner) = next;
+        Ok(())
     }
 
     /// Re-reads every policy and swaps the set in whole. On failure the old set stays in force.

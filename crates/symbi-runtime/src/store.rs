@@ -69,6 +69,15 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Removes a managed policy; `false` if there was none.
     async fn delete_policy(&self, name: &str) -> Result<bool, StoreError>;
 
+    /// Communication rules added over the API, oldest first.
+    async fn communication_rules(&self) -> Result<Vec<StoredRule>, StoreError>;
+
+    /// Adds a communication rule and returns its id.
+    async fn add_communication_rule(&self, rule: &StoredRule) -> Result<i64, StoreError>;
+
+    /// Removes a communication rule; `false` if there was none.
+    async fn delete_communication_rule(&self, id: i64) -> Result<bool, StoreError>;
+
     /// Makes everything written so far durable and compact; called once at shutdown.
     async fn flush(&self) -> Result<(), StoreError>;
 
@@ -110,6 +119,27 @@ pub struct StoredPolicy {
     pub source: String,
     /// When it was last written.
     pub updated_at: SystemTime,
+}
+
+/// A communication rule added over the API, as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredRule {
+    /// Its id (assigned by the store; 0 before it is stored).
+    pub id: i64,
+    /// Glob over the sender.
+    pub from: String,
+    /// Glob over the recipient.
+    pub to: String,
+    /// `delegate`, `send_message`, or `None` for both.
+    pub action: Option<String>,
+    /// `allow` or `deny`.
+    pub effect: String,
+    /// Shown with decisions it makes.
+    pub reason: Option<String>,
+    /// Higher wins.
+    pub priority: i32,
+    /// For allows: the deepest delegation chain allowed.
+    pub max_depth: Option<u32>,
 }
 
 /// What revoking a key did.

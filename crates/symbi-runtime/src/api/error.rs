@@ -36,6 +36,8 @@ pub(crate) enum ApiError {
     InvalidPolicy { message: String, problems: Vec<symbi_policy::PolicyProblem> },
     /// No such managed policy.
     PolicyNotFound { name: String },
+    /// No communication rule with this id.
+    RuleNotFound { id: String },
     /// No held action with this id.
     ApprovalNotFound { id: String },
     /// The held action was already approved, denied or timed out.
@@ -73,6 +75,7 @@ impl ApiError {
             Self::InvalidDsl { .. } => (StatusCode::BAD_REQUEST, "INVALID_DSL"),
             Self::InvalidPolicy { .. } => (StatusCode::BAD_REQUEST, "INVALID_POLICY"),
             Self::PolicyNotFound { .. } => (StatusCode::NOT_FOUND, "POLICY_NOT_FOUND"),
+            Self::RuleNotFound { .. } => (StatusCode::NOT_FOUND, "RULE_NOT_FOUND"),
             Self::ApprovalNotFound { .. } => (StatusCode::NOT_FOUND, "APPROVAL_NOT_FOUND"),
             Self::AlreadyResolved { .. } => (StatusCode::CONFLICT, "ALREADY_RESOLVED"),
             Self::RouteNotFound { .. } => (StatusCode::NOT_FOUND, "NOT_FOUND"),
@@ -99,6 +102,7 @@ impl ApiError {
             Self::KeyNotFound { key } => format!("no API key `{key}`"),
             Self::InvalidDsl { message, .. } | Self::InvalidPolicy { message, .. } => message.clone(),
             Self::PolicyNotFound { name } => format!("no managed policy `{name}`"),
+            Self::RuleNotFound { id } => format!("no communication rule `{id}`"),
             Self::ApprovalNotFound { id } => format!("no held action `{id}`"),
             Self::AlreadyResolved { id } => format!("held action `{id}` was already approved, denied or timed out"),
             Self::RouteNotFound { method, path } => format!("no route for `{method} {path}`"),
@@ -139,6 +143,7 @@ impl ApiError {
             | Self::AgentNotFound { .. }
             | Self::KeyNotFound { .. }
             | Self::PolicyNotFound { .. }
+            | Self::RuleNotFound { .. }
             | Self::ApprovalNotFound { .. }
             | Self::AlreadyResolved { .. }
             | Self::RouteNotFound { .. }

@@ -140,6 +140,7 @@ fn governor_error(e: GovernorError) -> ApiError {
             problems,
         },
         GovernorError::Policy(other) => ApiError::InvalidRequest { message: other.to_string(), details: None },
+        GovernorError::Rule(e) => ApiError::InvalidRequest { message: e.to_string(), details: None },
         GovernorError::Name { name, reason } => {
             ApiError::InvalidRequest { message: format!("invalid policy `{name}`: {reason}"), details: None }
         }

@@ -334,8 +334,8 @@ pub(crate) struct CommunicationRequest {
 pub(crate) struct CommunicationResponse {
     /// Whether it may go ahead.
     pub(crate) allowed: bool,
-    /// Index of the deciding rule in `GET /communication/rules`; null for default deny.
-    pub(crate) rule: Option<usize>,
+    /// Id of the deciding rule (see `GET /communication/rules`); null for default deny.
+    pub(crate) rule: Option<String>,
     /// Why.
     pub(crate) reason: String,
 }
@@ -343,8 +343,8 @@ pub(crate) struct CommunicationResponse {
 /// One communication rule.
 #[derive(Serialize, ToSchema)]
 pub(crate) struct CommunicationRuleSummary {
-    /// Its index.
-    pub(crate) id: usize,
+    /// `config-<n>` for rules in `symbiont.toml`, a number for rules added over the API.
+    pub(crate) id: String,
     /// Glob over the sender.
     pub(crate) from_agent: String,
     /// Glob over the recipient.
@@ -390,5 +390,38 @@ pub(crate) struct ApprovalResponse {
     /// The hold's id.
     pub(crate) id: String,
     /// `approved` or `denied`.
+    pub(crate) status: &'static str,
+}
+
+/// `POST /communication/rules`. `action` also accepts `allow`/`deny` (then meaning the effect,
+/// for both actions), which is how older SDKs send it.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AddRuleRequest {
+    /// Optional client-side id; accepted for SDK compatibility and ignored: the runtime assigns ids.
+    #[serde(rename = "id")]
+    _client_id: Option<String>,
+    /// Glob over the sender.
+    pub(crate) from_agent: String,
+    /// Glob over the recipient.
+    pub(crate) to_agent: String,
+    /// `delegate`, `send_message` or `*`.
+    pub(crate) action: Option<String>,
+    /// `allow` or `deny`.
+    pub(crate) effect: Option<String>,
+    /// Shown with decisions it makes.
+    pub(crate) reason: Option<String>,
+    /// Higher wins; default 0.
+    pub(crate) priority: Option<i32>,
+    /// For allows: the deepest delegation chain allowed.
+    pub(crate) max_depth: Option<u32>,
+}
+
+/// Answer to adding or removing a rule.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct RuleChangeResponse {
+    /// The rule's id.
+    pub(crate) id: String,
+    /// `created` or `removed`.
     pub(crate) status: &'static str,
 }

@@ -47,6 +47,17 @@ const STEPS: &[&str] = &[
         source TEXT NOT NULL,
         updated_at_ms INTEGER NOT NULL
     ) STRICT;",
+    // 3: communication rules added over the API (rules in symbiont.toml are not stored).
+    "CREATE TABLE communication_rules (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        from_agent TEXT NOT NULL,
+        to_agent TEXT NOT NULL,
+        action TEXT,
+        effect TEXT NOT NULL,
+        reason TEXT,
+        priority INTEGER NOT NULL,
+        max_depth INTEGER
+    ) STRICT;",
 ];
 
 /// The schema version this build writes.

@@ -12,7 +12,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, params};
 use serde::{Deserialize, Serialize};
 
-use super::{AgentCounts, AgentUpdate, Revocation, Store, StoreError, StoredPolicy, migrations};
+use super::{AgentCounts, AgentUpdate, Revocation, Store, StoreError, StoredPolicy, StoredRule, migrations};
 use crate::agent::{Agent, AgentDefinition, AgentId, AgentState, HistoryEntry, ModelProfile};
 use crate::keys::{KeyId, KeyScope, StoredKey};
 
@@ -375,6 +375,54 @@ impl Store for SqliteStore {
         let name = name.to_owned();
         self.write(move |conn| {
             conn.execute("DELETE FROM policies WHERE name = ?1", [&name]).map(|n| n > 0).map_err(backend)
+        })
+        .await
+    }
+
+    async fn communication_rules(&self) -> Result<Vec<StoredRule>, StoreError> {
+        self.read(|c| {
+            let mut stmt = c
+                .prepare_cached(
+                    "SELECT id, from_agent, to_agent, action, effect, reason, priority, max_depth
+                     FROM communication_rules ORDER BY id",
+                )
+                .map_err(backend)?;
+            let rows = stmt
+                .query_map([], |r| {
+                    Ok(StoredRule {
+                        id: r.get(0)?,
+                        from: r.get(1)?,
+                        to: r.get(2)?,
+                        action: r.get(3)?,
+                        effect: r.get(4)?,
+                        reason: r.get(5)?,
+                        priority: r.get(6)?,
+                        max_depth: r.get(7)?,
+                    })
+                })
+                .map_err(backend)?;
+            rows.map(|r| r.map_err(backend)).collect()
+        })
+        .await
+    }
+
+    async fn add_communication_rule(&self, rule: &StoredRule) -> Result<i64, StoreError> {
+        let r = rule.clone();
+        self.write(move |conn| {
+            conn.execute(
+                "INSERT INTO communication_rules (from_agent, to_agent, action, effect, reason, priority, max_depth)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![r.from, r.to, r.action, r.effect, r.reason, r.priority, r.max_depth],
+            )
+            .map_err(backend)?;
+            Ok(conn.last_insert_rowid())
+        })
+        .await
+    }
+
+    async fn delete_communication_rule(&self, id: i64) -> Result<bool, StoreError> {
+        self.write(move |conn| {
+            conn.execute("DELETE FROM communication_rules WHERE id = ?1", [id]).map(|n| n > 0).map_err(backend)
         })
         .await
     }

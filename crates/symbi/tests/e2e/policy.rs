@@ -154,13 +154,41 @@ max_depth = 2
     let denied = ask("worker-1", "planner", 1);
     assert_eq!(
         denied,
-        serde_json::json!({"allowed": false, "rule": 0, "reason": "Workers cannot delegate tasks to the planner"})
+        serde_json::json!({"allowed": false, "rule": "config-0", "reason": "Workers cannot delegate tasks to the planner"})
     );
     assert_eq!(ask("planner", "worker-1", 2)["allowed"], true);
     assert_eq!(ask("planner", "worker-1", 3)["allowed"], false);
     assert_eq!(ask("auditor", "planner", 1)["rule"], serde_json::Value::Null);
     let rules = get(&server.url("/api/v1/communication/rules"), Some(&key)).json();
     assert_eq!(rules[1]["max_depth"], 2);
+
+    // Rules added over the API (the SDK's shape) apply at once and survive a restart.
+    let added = post(
+        &server.url("/api/v1/communication/rules"),
+        Some(&key),
+        r#"{"from_agent":"auditor","to_agent":"*","action":"send_message","effect":"allow","reason":"auditors may ask anyone","priority":1}"#,
+    );
+    assert_eq!(added.status, 201, "{}", added.body);
+    let id = added.json()["id"].as_str().unwrap().to_owned();
+    let message = |sender: &str| {
+        let body = serde_json::json!({"sender": sender, "recipient": "planner", "action": "send_message"});
+        post(&server.url("/api/v1/communication/evaluate"), Some(&key), &body.to_string()).json()
+    };
+    assert_eq!(message("auditor")["rule"], id.as_str());
+    drop(server);
+    let server = Server::start(&project);
+    let key = project.admin_key();
+    let body = serde_json::json!({"sender": "auditor", "recipient": "planner", "action": "send_message"}).to_string();
+    let after = post(&server.url("/api/v1/communication/evaluate"), Some(&key), &body).json();
+    assert_eq!(after["allowed"], true);
+    let config_rule = request("DELETE", &server.url("/api/v1/communication/rules/config-0"), Some(&key), None);
+    assert_eq!((config_rule.status, config_rule.code().as_str()), (400, "INVALID_REQUEST"));
+    let removed = request("DELETE", &server.url(&format!("/api/v1/communication/rules/{id}")), Some(&key), None);
+    assert_eq!(removed.json()["status"], "removed");
+    let again = request("DELETE", &server.url(&format!("/api/v1/communication/rules/{id}")), Some(&key), None);
+    assert_eq!((again.status, again.code().as_str()), (404, "RULE_NOT_FOUND"));
+    let bad = post(&server.url("/api/v1/communication/rules"), Some(&key), r#"{"from_agent":"[","to_agent":"b"}"#);
+    assert_eq!((bad.status, bad.code().as_str()), (400, "INVALID_REQUEST"));
 }
 
 #[test]
