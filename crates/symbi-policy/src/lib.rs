@@ -41,6 +41,7 @@
 
 mod communication;
 mod decision;
+mod dsl;
 mod entities;
 mod policies;
 mod schema;
@@ -51,6 +52,7 @@ pub use communication::{
     CommunicationAction, CommunicationDecision, CommunicationGate, CommunicationRule, RuleError, RuleSpec,
 };
 pub use decision::{Decision, Evaluation, PolicyRequest};
+pub use dsl::{AgentPolicies, CompiledAgentPolicies, DslCompileErrors, DslRuleError, compile_agent_policies};
 pub use entities::{AgentFacts, EntityError, EntityRef, EntitySet, EntitySetBuilder, ToolFacts};
 pub use policies::{Effect, Policies, PolicyError, PolicyInfo, PolicyProblem, PolicySource, read_dir};
 pub use schema::SCHEMA_TEXT;
