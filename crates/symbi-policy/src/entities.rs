@@ -130,6 +130,22 @@ pub struct ToolFacts {
     pub tool_sets: Vec<String>,
 }
 
+/// Data an agent reads or writes, as policy sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ResourceFacts {
+    /// Its id.
+    pub id: String,
+    /// What kind of data: `file`, `document`, `memory`, `url`, ...
+    pub kind: String,
+    /// Sensitivity label: `public`, `internal`, `secret`, ...
+    pub classification: String,
+    /// Whether its content was checked; `None` when the runtime does not know, and then no
+    /// condition on it holds.
+    pub verified: Option<bool>,
+    /// Its path or URL, if it has one.
+    pub path: Option<String>,
+}
+
 /// Builds a schema-checked [`EntitySet`].
 #[derive(Debug, Default)]
 pub struct EntitySetBuilder {
@@ -208,6 +224,22 @@ impl EntitySetBuilder {
             ("classification".to_owned(), RestrictedExpression::new_string(classification.to_owned())),
         ]);
         self.entities.push((uid("Resource", id), attrs, HashSet::new()));
+        self
+    }
+
+    /// Adds a data resource with its optional facts.
+    pub fn resource_facts(&mut self, resource: &ResourceFacts) -> &mut Self {
+        let mut attrs = HashMap::from([
+            ("kind".to_owned(), RestrictedExpression::new_string(resource.kind.clone())),
+            ("classification".to_owned(), RestrictedExpression::new_string(resource.classification.clone())),
+        ]);
+        if let Some(verified) = resource.verified {
+            attrs.insert("verified".to_owned(), RestrictedExpression::new_bool(verified));
+        }
+        if let Some(path) = &resource.path {
+            attrs.insert("path".to_owned(), RestrictedExpression::new_string(path.clone()));
+        }
+        self.entities.push((uid("Resource", &resource.id), attrs, HashSet::new()));
         self
     }
 

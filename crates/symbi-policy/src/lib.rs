@@ -2,6 +2,7 @@
 //! decisions (allow, deny, require approval) and the communication policy gate.
 //!
 //! ```text
+//! .symbi file ──► compile_agent_policies ──► CompiledAgentPolicies ──► PolicySource (Cedar text)
 //! PolicySource (file / API text) ──► Policies::compile (parse, id, validate, split per surface)
 //!                                          │ PolicyStore::replace (atomic swap)
 //! runtime state ──► EntitySetBuilder ──► EntitySet
@@ -12,6 +13,11 @@
 //! marked `@approval` makes the decision `RequireApproval`. Policies are always validated against
 //! the embedded schema ([`SCHEMA_TEXT`]) before use, and a set with any invalid policy is refused
 //! whole, with every problem's file, line and column.
+//!
+//! The `policy` blocks of `.symbi` agents compile to Cedar with [`compile_agent_policies`]:
+//! `allow` → permit, `deny` → forbid, `without approval`/`require`/`requires = "approval"` →
+//! permit with `@approval`, `if` → `when`; a rule with no faithful translation is a positioned
+//! error, never dropped.
 //!
 //! What this crate never does: network or file I/O other than reading a policy directory the
 //! caller names, logging, or exposing `cedar_policy` types in its API.
@@ -53,7 +59,7 @@ pub use communication::{
 };
 pub use decision::{Decision, Evaluation, PolicyRequest};
 pub use dsl::{AgentPolicies, CompiledAgentPolicies, DslCompileErrors, DslRuleError, compile_agent_policies};
-pub use entities::{AgentFacts, EntityError, EntityRef, EntitySet, EntitySetBuilder, ToolFacts};
+pub use entities::{AgentFacts, EntityError, EntityRef, EntitySet, EntitySetBuilder, ResourceFacts, ToolFacts};
 pub use policies::{Effect, Policies, PolicyError, PolicyInfo, PolicyProblem, PolicySource, read_dir};
 pub use schema::SCHEMA_TEXT;
 pub use store::PolicyStore;
