@@ -455,6 +455,18 @@ pub(crate) fn quote(value: &str) -> String {
     out
 }
 
+/// Whether `expr` is a record or its printed text begins with one.
+fn starts_with_record(expr: &Expr) -> bool {
+    match &expr.kind {
+        ExprKind::Record(_) => true,
+        ExprKind::Binary { lhs: inner, .. }
+        | ExprKind::Member { object: inner, .. }
+        | ExprKind::Index { object: inner, .. }
+        | ExprKind::Call { callee: inner, .. } => starts_with_record(inner),
+        _ => false,
+    }
+}
+
 /// Whether an expression statement would start with `if` or `match` without being one, so
 /// that the parser would end the statement early; such statements are parenthesised.
 fn starts_with_block_like(expr: &Expr) -> bool {
@@ -593,8 +605,9 @@ impl Node for MatchArm {
         printer.push(" => ");
         match &self.body {
             ArmBody::Expr(expr) => {
-                // A record here would read as a block.
-                let wrap = matches!(expr.kind, ExprKind::Record(_));
+                // A record here (or an expression starting with one, like `{}[0]`) would read as
+                // a block.
+                let wrap = starts_with_record(expr);
                 printer.maybe_parens(expr, wrap, false);
                 printer.push(",");
             }
