@@ -80,10 +80,7 @@ pub(crate) async fn add(
 ) -> Result<(StatusCode, Json<RuleChangeResponse>), ApiError> {
     caller.require_admin()?;
     let spec = rule_spec(&request)?;
-    let id = state.governor().add_communication_rule(spec).await.map_err(|e| match e {
-        crate::governor::GovernorError::Store(e) => ApiError::Store(e),
-        other => ApiError::InvalidRequest { message: other.to_string(), details: None },
-    })?;
+    let id = state.governor().add_communication_rule(spec).await.map_err(super::policies::governor_error)?;
     tracing::info!(rule = %id, by = %caller.0.label(), "communication rule added");
     Ok((StatusCode::CREATED, Json(RuleChangeResponse { id, status: "created" })))
 }
@@ -104,10 +101,7 @@ pub(crate) async fn remove(
             details: None,
         });
     }
-    let removed = state.governor().delete_communication_rule(&id).await.map_err(|e| match e {
-        crate::governor::GovernorError::Store(e) => ApiError::Store(e),
-        other => ApiError::InvalidRequest { message: other.to_string(), details: None },
-    })?;
+    let removed = state.governor().delete_communication_rule(&id).await.map_err(super::policies::governor_error)?;
     if !removed {
         return Err(ApiError::RuleNotFound { id });
     }

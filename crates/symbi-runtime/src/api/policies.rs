@@ -133,7 +133,8 @@ fn parse_request(r: &EvaluateRequest) -> Result<PolicyRequest, ApiError> {
     Ok(PolicyRequest { principal, action, resource, surface, delegation_depth: r.delegation_depth })
 }
 
-fn governor_error(e: GovernorError) -> ApiError {
+/// The one mapping of Governor failures to API errors, shared by the policy and communication routes.
+pub(super) fn governor_error(e: GovernorError) -> ApiError {
     match e {
         GovernorError::Policy(PolicyError::Invalid { problems }) => ApiError::InvalidPolicy {
             message: format!("{} policy problem(s); nothing changed", problems.len()),
