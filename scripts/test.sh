@@ -14,6 +14,9 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 "$venv/bin/pip" install --quiet --disable-pip-version-check -r sdk-interop/requirements.txt
 
+# Rust interop tests drive the published Python packages through this interpreter.
+export SYMBI_TEST_PYTHON="$venv/bin/python"
+
 echo "==> cargo test (unit, property, end-to-end)"
 cargo test --workspace --all-targets
 
