@@ -3,6 +3,7 @@
 
 /// A byte range `start..end` in the source text.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Span {
     // INVARIANT (ordered-span): `start <= end`; `new` swaps reversed bounds.
     start: usize,

@@ -33,7 +33,11 @@
 //! `.starts_with("a")`, `.ends_with("a")` and `.contains("a")` on text (as `like`), and
 //! `.contains(x)` on sets. Optional attributes are guarded with `has` so the policy validates;
 //! when one is missing a `permit` does not apply and a `forbid` does (fail closed). Anything
-//! else is a [`DslRuleError`] at its line and column, as are policy blocks outside agents.
+//! else is a [`DslRuleError`] at its line and column.
+//!
+//! A top-level `policy` block applies to every agent of its file, as if written in each (ids
+//! `<agent>.<policy>.<n>`); in a file without agents it is an error, as is a policy block in a
+//! channel, which the channel gate will enforce, not an agent's policy.
 
 mod condition;
 mod error;
@@ -42,7 +46,7 @@ mod target;
 use std::fmt::Write as _;
 
 use symbi_dsl::ast::RuleKind;
-use symbi_dsl::model::{Agent, Rule};
+use symbi_dsl::model::{Agent, Policy, Rule};
 
 use self::condition::{Condition, Scope};
 use self::error::Problems;
@@ -136,26 +140,32 @@ pub fn compile_agent_policies(source_name: &str, source: &str) -> Result<Compile
     let file = symbi_dsl::parse(source).map_err(|errors| DslCompileErrors::Parse { errors })?;
     let model = symbi_dsl::check(&file).map_err(|errors| DslCompileErrors::Check { errors })?;
     let mut problems = Problems::new(source);
-    let outside = model.policies().iter().map(|p| (p, "at the top level".to_owned())).chain(
+    // Top-level policies apply to the agents of their file; in a file without agents they would
+    // govern nobody, which is never what the author meant.
+    let orphans = model.agents().is_empty().then(|| model.policies()).unwrap_or_default();
+    let outside = orphans.iter().map(|p| (p, "at the top level of a file without agents".to_owned())).chain(
         model.channels().iter().flat_map(|c| c.policies().iter().map(|p| (p, format!("in channel `{}`", c.name())))),
     );
     for (policy, place) in outside {
         let (span, location) = (policy.span(), problems.at(policy.span()));
         problems.push(DslRuleError::OutsideAgent { policy: policy.name().to_owned(), place, span, location });
     }
-    let agents = model.agents().iter().map(|agent| compile_agent(agent, source, &mut problems)).collect();
+    let agents =
+        model.agents().iter().map(|agent| compile_agent(agent, model.policies(), source, &mut problems)).collect();
     match problems.finish() {
         Some(errors) => Err(DslCompileErrors::Rules { origin: source_name.to_owned(), errors }),
         None => Ok(CompiledAgentPolicies { origin: source_name.to_owned(), agents }),
     }
 }
 
-fn compile_agent(agent: &Agent, source: &str, problems: &mut Problems<'_>) -> AgentPolicies {
+/// Compiles an agent's own policy blocks, then the file's top-level ones, which apply to every
+/// agent the file defines.
+fn compile_agent(agent: &Agent, file_policies: &[Policy], source: &str, problems: &mut Problems<'_>) -> AgentPolicies {
     let mut cedar = String::new();
     let mut count = 0_usize;
     let mut audit_level: Option<String> = None;
     let params: Vec<&str> = agent.params().iter().map(|p| p.name.name.as_str()).collect();
-    for policy in agent.policies() {
+    for policy in agent.policies().iter().chain(file_policies) {
         for (index, rule) in policy.rules().iter().enumerate() {
             let (effect, approval) = match rule.kind() {
                 RuleKind::Audit => {

@@ -224,8 +224,10 @@ fn corpus_expectation(name: &str) -> Result<(), Vec<(usize, usize, &'static str)
         ]),
         // Channel policies belong to the channel gate, not to an agent.
         "channels.symbi" => Err(vec![(10, 5, "policy `ops_rules` is in channel `slack_ops`, not in an agent")]),
-        // A top-level policy is attached to no agent.
-        "types_functions.symbi" => Err(vec![(24, 1, "policy `baseline` is at the top level, not in an agent")]),
+        // A top-level policy in a file without agents governs nobody.
+        "types_functions.symbi" => {
+            Err(vec![(24, 1, "policy `baseline` is at the top level of a file without agents, not in an agent")])
+        }
         "init_assistant.symbi"
         | "init_dev.symbi"
         | "init_hello.symbi"
@@ -378,6 +380,24 @@ fn a_forbid_with_a_missing_attribute_still_denies() {
     assert_eq!(decide("passwd"), Decision::Deny);
     assert_eq!(decide("notes"), Decision::Allow);
     assert_eq!(decide("pathless"), Decision::Deny);
+}
+
+#[test]
+fn top_level_policies_govern_every_agent_of_their_file() {
+    let text = "policy baseline {\n    deny: invoke_tool(\"shell_exec\")\n    allow: read(f)\n}\n\n\
+                agent a {\n    policy own {\n        allow: invoke_tool\n    }\n}\n\nagent b {\n}\n";
+    let compiled = compile("agents/pair.symbi", text);
+    assert_eq!(compiled.agent("a").unwrap().len(), 3);
+    assert_eq!(compiled.agent("b").unwrap().len(), 2);
+    assert!(compiled.agent("b").unwrap().cedar().contains("@id(\"b.baseline.1\")"));
+    let policies = load(&compiled);
+    let world = data_world();
+    for agent in ["a", "b"] {
+        assert_eq!(ask(&policies, &world, agent, Action::Read, res("report")), Decision::Allow, "{agent}");
+        assert_eq!(ask(&policies, &world, agent, Action::InvokeTool, tool("shell_exec")), Decision::Deny, "{agent}");
+    }
+    assert_eq!(ask(&policies, &world, "a", Action::InvokeTool, tool("search")), Decision::Allow);
+    assert_eq!(ask(&policies, &world, "b", Action::InvokeTool, tool("search")), Decision::Deny);
 }
 
 #[test]

@@ -8,6 +8,7 @@ use crate::span::Span;
 
 /// A whole `.symbi` file: its top-level items in source order.
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize), serde(rename_all = "snake_case"))]
 pub struct File {
     /// Top-level items.
     pub items: Vec<Item>,
@@ -17,6 +18,7 @@ pub struct File {
 
 /// A name as written, with its position.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize), serde(rename_all = "snake_case"))]
 pub struct Ident {
     /// The name.
     pub name: String,
@@ -26,6 +28,7 @@ pub struct Ident {
 
 /// One top-level item.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize), serde(rename_all = "snake_case"))]
 pub enum Item {
     /// `metadata { … }`.
     Metadata(Metadata),
@@ -43,6 +46,7 @@ pub enum Item {
 
 /// `metadata { key = value … }`.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize), serde(rename_all = "snake_case"))]
 pub struct Metadata {
     /// Entries in source order.
     pub members: Vec<Member>,
@@ -52,6 +56,7 @@ pub struct Metadata {
 
 /// The kinds of keyed block.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize), serde(rename_all = "snake_case"))]
 pub enum SectionKind {
     /// `schedule name { … }`.
     Schedule,
@@ -77,6 +82,7 @@ impl SectionKind {
 
 /// A named block of keyed entries: `schedule`, `webhook`, `memory` or `channel`.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize), serde(rename_all = "snake_case"))]
 pub struct Section {
     /// Which block this is.
     pub kind: SectionKind,
@@ -90,6 +96,7 @@ pub struct Section {
 
 /// One line of a keyed block.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize), serde(rename_all = "snake_case"))]
 pub enum Member {
     /// `key = value`, `key: value` or `key value`.
     Entry(Entry),
@@ -101,6 +108,7 @@ pub enum Member {
 
 /// `key = value`.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize), serde(rename_all = "snake_case"))]
 pub struct Entry {
     /// The key.
     pub key: Ident,
@@ -112,6 +120,7 @@ pub struct Entry {
 
 /// `key { … }`.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize), serde(rename_all = "snake_case"))]
 pub struct Nested {
     /// The key.
     pub key: Ident,
@@ -123,6 +132,7 @@ pub struct Nested {
 
 /// `agent name(params) -> T { members }`.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize), serde(rename_all = "snake_case"))]
 pub struct Agent {
     /// The agent's name.
     pub name: Ident,
@@ -138,6 +148,7 @@ pub struct Agent {
 
 /// One member of an agent body.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize), serde(rename_all = "snake_case"))]
 pub enum AgentMember {
     /// `capabilities = [ … ]`.
     Capabilities(Capabilities),
@@ -151,6 +162,7 @@ pub enum AgentMember {
 
 /// `capabilities = [ … ]`.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize), serde(rename_all = "snake_case"))]
 pub struct Capabilities {
     /// The listed capabilities.
     pub items: Vec<Expr>,
@@ -160,6 +172,7 @@ pub struct Capabilities {
 
 /// `name: Type`.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize), serde(rename_all = "snake_case"))]
 pub struct Param {
     /// Parameter name.
     pub name: Ident,
@@ -171,6 +184,7 @@ pub struct Param {
 
 /// A type such as `String` or `Map<String, int>`.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize), serde(rename_all = "snake_case"))]
 pub struct TypeExpr {
     /// The type's name.
     pub name: Ident,
@@ -182,6 +196,7 @@ pub struct TypeExpr {
 
 /// `policy name { rules }`.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize), serde(rename_all = "snake_case"))]
 pub struct Policy {
     /// The policy's name.
     pub name: Ident,
@@ -193,6 +208,7 @@ pub struct Policy {
 
 /// What a rule does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize), serde(rename_all = "snake_case"))]
 pub enum RuleKind {
     /// `allow:`.
     Allow,
@@ -218,6 +234,7 @@ impl RuleKind {
 
 /// `kind: action [without approval] [if condition]`.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize), serde(rename_all = "snake_case"))]
 pub struct Rule {
     /// `allow`, `deny`, `require` or `audit`.
     pub kind: RuleKind,
@@ -233,6 +250,7 @@ pub struct Rule {
 
 /// `with key = value, … { body }`.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize), serde(rename_all = "snake_case"))]
 pub struct With {
     /// The attributes in the header.
     pub attrs: Vec<Entry>,
@@ -244,6 +262,7 @@ pub struct With {
 
 /// `type Name = …`.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize), serde(rename_all = "snake_case"))]
 pub struct TypeDef {
     /// The new type's name.
     pub name: Ident,
@@ -255,6 +274,7 @@ pub struct TypeDef {
 
 /// The right-hand side of a type definition.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize), serde(rename_all = "snake_case"))]
 pub enum TypeBody {
     /// `{ field: Type, … }`.
     Record(Vec<FieldType>),
@@ -264,6 +284,7 @@ pub enum TypeBody {
 
 /// `field: Type` in a record type.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize), serde(rename_all = "snake_case"))]
 pub struct FieldType {
     /// Field name.
     pub name: Ident,
@@ -275,6 +296,7 @@ pub struct FieldType {
 
 /// `function name(params) -> T { body }`.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize), serde(rename_all = "snake_case"))]
 pub struct Function {
     /// The function's name.
     pub name: Ident,
@@ -290,6 +312,7 @@ pub struct Function {
 
 /// `{ statements }`.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize), serde(rename_all = "snake_case"))]
 pub struct Block {
     /// Statements in order.
     pub stmts: Vec<Stmt>,
@@ -299,6 +322,7 @@ pub struct Block {
 
 /// A statement with its span.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize), serde(rename_all = "snake_case"))]
 pub struct Stmt {
     /// What kind of statement.
     pub kind: StmtKind,
@@ -308,6 +332,7 @@ pub struct Stmt {
 
 /// The statement forms.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize), serde(rename_all = "snake_case"))]
 pub enum StmtKind {
     /// `let name [: Type] = value;`.
     Let {
@@ -360,6 +385,7 @@ pub enum StmtKind {
 
 /// Assignment operators.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize), serde(rename_all = "snake_case"))]
 pub enum AssignOp {
     /// `=`.
     Set,
@@ -391,6 +417,7 @@ impl AssignOp {
 
 /// An expression with its span.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize), serde(rename_all = "snake_case"))]
 pub struct Expr {
     /// What kind of expression.
     pub kind: ExprKind,
@@ -400,6 +427,7 @@ pub struct Expr {
 
 /// The expression forms.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize), serde(rename_all = "snake_case"))]
 pub enum ExprKind {
     /// A literal value.
     Literal(Literal),
@@ -473,6 +501,7 @@ pub enum ExprKind {
 
 /// Literal values.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize), serde(rename_all = "snake_case"))]
 pub enum Literal {
     /// `42`, `1_000`.
     Int(u64),
@@ -495,6 +524,7 @@ pub enum Literal {
 
 /// Duration units, kept as written so formatting does not change them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize), serde(rename_all = "snake_case"))]
 pub enum DurationUnit {
     /// `.seconds`.
     DotSeconds,
@@ -567,6 +597,7 @@ impl DurationUnit {
 
 /// `key: value` in a record or struct literal.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize), serde(rename_all = "snake_case"))]
 pub struct FieldInit {
     /// The field's name.
     pub key: Ident,
@@ -578,6 +609,7 @@ pub struct FieldInit {
 
 /// A call argument: `value` or `name = value`.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize), serde(rename_all = "snake_case"))]
 pub struct Arg {
     /// The name of a named argument.
     pub name: Option<Ident>,
@@ -589,6 +621,7 @@ pub struct Arg {
 
 /// Prefix operators.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize), serde(rename_all = "snake_case"))]
 pub enum UnaryOp {
     /// `!x` or `not x` (printed as `!`).
     Not,
@@ -598,6 +631,7 @@ pub enum UnaryOp {
 
 /// Infix operators, lowest precedence first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize), serde(rename_all = "snake_case"))]
 pub enum BinaryOp {
     /// `||`.
     Or,
@@ -665,6 +699,7 @@ impl BinaryOp {
 
 /// `if cond { then } [else …]`.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize), serde(rename_all = "snake_case"))]
 pub struct IfExpr {
     /// The condition.
     pub cond: Cond,
@@ -678,6 +713,7 @@ pub struct IfExpr {
 
 /// An `if` condition.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize), serde(rename_all = "snake_case"))]
 pub enum Cond {
     /// A boolean expression.
     Expr(Expr),
@@ -692,6 +728,7 @@ pub enum Cond {
 
 /// What follows `else`.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize), serde(rename_all = "snake_case"))]
 pub enum Else {
     /// `else { … }`.
     Block(Block),
@@ -701,6 +738,7 @@ pub enum Else {
 
 /// `pattern => body`.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize), serde(rename_all = "snake_case"))]
 pub struct MatchArm {
     /// The pattern.
     pub pattern: Pattern,
@@ -712,6 +750,7 @@ pub struct MatchArm {
 
 /// The body of a match arm.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize), serde(rename_all = "snake_case"))]
 pub enum ArmBody {
     /// `pattern => expr`.
     Expr(Expr),
@@ -721,6 +760,7 @@ pub enum ArmBody {
 
 /// A pattern with its span.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize), serde(rename_all = "snake_case"))]
 pub struct Pattern {
     /// What kind of pattern.
     pub kind: PatternKind,
@@ -730,6 +770,7 @@ pub struct Pattern {
 
 /// The pattern forms.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize), serde(rename_all = "snake_case"))]
 pub enum PatternKind {
     /// `_`.
     Wildcard,

@@ -102,12 +102,13 @@ pub enum DslRuleError {
         /// Line and column of `span`.
         location: Location,
     },
-    /// A policy block outside an agent, which no agent's policy would carry.
+    /// A policy block that governs no agent: in a channel, or at the top level of a file without
+    /// agents.
     #[error("policy `{policy}` is {place}, not in an agent")]
     #[diagnostic(
         code(symbi_policy::policy_outside_agent),
         help(
-            "only agent policies compile to Cedar yet; move the rules into a `policy` block of each agent they govern"
+            "agent policies and top-level policies (which govern the agents of their file) compile to Cedar; put the rules in the file of the agents they govern"
         )
     )]
     OutsideAgent {
