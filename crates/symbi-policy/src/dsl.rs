@@ -142,7 +142,7 @@ pub fn compile_agent_policies(source_name: &str, source: &str) -> Result<Compile
     let mut problems = Problems::new(source);
     // Top-level policies apply to the agents of their file; in a file without agents they would
     // govern nobody, which is never what the author meant.
-    let orphans = model.agents().is_empty().then(|| model.policies()).unwrap_or_default();
+    let orphans = if model.agents().is_empty() { model.policies() } else { &[] };
     let outside = orphans.iter().map(|p| (p, "at the top level of a file without agents".to_owned())).chain(
         model.channels().iter().flat_map(|c| c.policies().iter().map(|p| (p, format!("in channel `{}`", c.name())))),
     );

@@ -45,6 +45,7 @@
 #![forbid(unsafe_code)]
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
+mod agent_scope;
 mod communication;
 mod decision;
 mod dsl;
@@ -54,6 +55,7 @@ mod schema;
 mod store;
 mod vocabulary;
 
+pub use agent_scope::scope_to_agent;
 pub use communication::{
     CommunicationAction, CommunicationDecision, CommunicationGate, CommunicationRule, RuleError, RuleSpec,
 };
