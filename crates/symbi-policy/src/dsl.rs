@@ -93,6 +93,9 @@ impl CompiledAgentPolicies {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AgentPolicies {
     name: String,
+    principal: String,
+    sandbox_tier: Option<u8>,
+    capabilities: Vec<String>,
     audit_level: Option<String>,
     cedar: String,
     count: usize,
@@ -102,6 +105,22 @@ impl AgentPolicies {
     /// The agent's name.
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// The agent id its policies name as principal: its name, unless it was compiled with
+    /// [`compile_registered_agent`] under another id.
+    pub fn principal(&self) -> &str {
+        &self.principal
+    }
+
+    /// The sandbox tier (0–3) its `with sandbox = …` asks for; `None` leaves it to the runtime.
+    pub fn sandbox_tier(&self) -> Option<u8> {
+        self.sandbox_tier
+    }
+
+    /// The capabilities it declares.
+    pub fn capabilities(&self) -> &[String] {
+        &self.capabilities
     }
 
     /// The level named by its `audit:` rule, such as `all_operations`.
@@ -150,17 +169,59 @@ pub fn compile_agent_policies(source_name: &str, source: &str) -> Result<Compile
         let (span, location) = (policy.span(), problems.at(policy.span()));
         problems.push(DslRuleError::OutsideAgent { policy: policy.name().to_owned(), place, span, location });
     }
-    let agents =
-        model.agents().iter().map(|agent| compile_agent(agent, model.policies(), source, &mut problems)).collect();
+    let agents = model
+        .agents()
+        .iter()
+        .map(|agent| compile_agent(agent, agent.name(), model.policies(), source, &mut problems))
+        .collect();
     match problems.finish() {
         Some(errors) => Err(DslCompileErrors::Rules { origin: source_name.to_owned(), errors }),
         None => Ok(CompiledAgentPolicies { origin: source_name.to_owned(), agents }),
     }
 }
 
+/// Compiles the policies of the agent registered under id `principal` from its `.symbi` source:
+/// the file's agent named `principal`, or else its only agent. The policies name `principal`, so
+/// an agent registered over the API under a generated id is governed by its own definition.
+/// `None` when the file defines no agent (it has no policies then).
+///
+/// # Errors
+///
+/// As [`compile_agent_policies`], for the whole file; and [`DslCompileErrors::Ambiguous`] when
+/// the file defines several agents and none is named `principal`.
+pub fn compile_registered_agent(
+    source_name: &str,
+    source: &str,
+    principal: &str,
+) -> Result<Option<AgentPolicies>, DslCompileErrors> {
+    let file = symbi_dsl::parse(source).map_err(|errors| DslCompileErrors::Parse { errors })?;
+    let model = symbi_dsl::check(&file).map_err(|errors| DslCompileErrors::Check { errors })?;
+    let agent = match model.agents() {
+        [] => return Ok(None),
+        [only] => model.agent(principal).unwrap_or(only),
+        several => model.agent(principal).ok_or_else(|| DslCompileErrors::Ambiguous {
+            origin: source_name.to_owned(),
+            principal: principal.to_owned(),
+            agents: several.iter().map(|a| a.name().to_owned()).collect(),
+        })?,
+    };
+    let mut problems = Problems::new(source);
+    let compiled = compile_agent(agent, principal, model.policies(), source, &mut problems);
+    match problems.finish() {
+        Some(errors) => Err(DslCompileErrors::Rules { origin: source_name.to_owned(), errors }),
+        None => Ok(Some(compiled)),
+    }
+}
+
 /// Compiles an agent's own policy blocks, then the file's top-level ones, which apply to every
-/// agent the file defines.
-fn compile_agent(agent: &Agent, file_policies: &[Policy], source: &str, problems: &mut Problems<'_>) -> AgentPolicies {
+/// agent the file defines, naming `principal` as the agent.
+fn compile_agent(
+    agent: &Agent,
+    principal: &str,
+    file_policies: &[Policy],
+    source: &str,
+    problems: &mut Problems<'_>,
+) -> AgentPolicies {
     let mut cedar = String::new();
     let mut count = 0_usize;
     let mut audit_level: Option<String> = None;
@@ -185,7 +246,7 @@ fn compile_agent(agent: &Agent, file_policies: &[Policy], source: &str, problems
                 continue;
             }
             let header = Header {
-                id: format!("{}.{}.{}", agent.name(), policy.name(), index.saturating_add(1)),
+                id: format!("{principal}.{}.{}", policy.name(), index.saturating_add(1)),
                 reason: reason(agent, policy.name(), rule, source, approval && rule.kind() == RuleKind::Allow),
                 approval,
                 effect,
@@ -193,11 +254,19 @@ fn compile_agent(agent: &Agent, file_policies: &[Policy], source: &str, problems
             if count > 0 {
                 cedar.push('\n');
             }
-            write_policy(&mut cedar, &header, agent.name(), &target, condition.as_ref());
+            write_policy(&mut cedar, &header, principal, &target, condition.as_ref());
             count = count.saturating_add(1);
         }
     }
-    AgentPolicies { name: agent.name().to_owned(), audit_level, cedar, count }
+    AgentPolicies {
+        name: agent.name().to_owned(),
+        principal: principal.to_owned(),
+        sandbox_tier: agent.tier().map(symbi_dsl::model::Tier::level),
+        capabilities: agent.capabilities().to_vec(),
+        audit_level,
+        cedar,
+        count,
+    }
 }
 
 /// Records the level of an `audit:` rule; a rule with arguments or a condition, or a second

@@ -60,7 +60,10 @@ pub use communication::{
     CommunicationAction, CommunicationDecision, CommunicationGate, CommunicationRule, RuleError, RuleSpec,
 };
 pub use decision::{Decision, Evaluation, PolicyRequest};
-pub use dsl::{AgentPolicies, CompiledAgentPolicies, DslCompileErrors, DslRuleError, compile_agent_policies};
+pub use dsl::{
+    AgentPolicies, CompiledAgentPolicies, DslCompileErrors, DslRuleError, compile_agent_policies,
+    compile_registered_agent,
+};
 pub use entities::{AgentFacts, EntityError, EntityRef, EntitySet, EntitySetBuilder, ResourceFacts, ToolFacts};
 pub use policies::{Effect, Policies, PolicyError, PolicyInfo, PolicyProblem, PolicySource, read_dir};
 pub use schema::SCHEMA_TEXT;

@@ -2,6 +2,7 @@
 //! passes (outermost first): request id and security headers, CORS, per-IP rate limit, timeout,
 //! body limit. Authentication is per route, through the [`caller::Caller`] extractor.
 
+mod agent_policies;
 mod agents;
 mod approvals;
 mod caller;
@@ -118,6 +119,9 @@ pub(crate) fn router(state: AppState, config: &ApiConfig) -> (Router, RateLimite
         .route("/agents/{id}", axum::routing::put(agents::update).delete(agents::delete))
         .route("/agents/{id}/status", get(agents::status))
         .route("/agents/{id}/history", get(agents::history))
+        .route("/agents/{id}/reasoning/cedar", get(agent_policies::list).post(agent_policies::add))
+        .route("/agents/{id}/reasoning/cedar/evaluate", axum::routing::post(agent_policies::evaluate))
+        .route("/agents/{id}/reasoning/cedar/{name}", axum::routing::delete(agent_policies::remove))
         .route("/keys", get(keys::list).post(keys::create))
         .route("/keys/{id}", axum::routing::delete(keys::revoke))
         .route("/policies", get(policies::list).post(policies::put))
@@ -203,6 +207,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         agents::list, agents::create, agents::status, agents::update, agents::delete, agents::history,
         keys::list, keys::create, keys::revoke,
         policies::list, policies::put, policies::delete, policies::reload, policies::evaluate,
+        agent_policies::list, agent_policies::add, agent_policies::remove, agent_policies::evaluate,
         communication::rules, communication::evaluate, communication::add, communication::remove,
         approvals::list, approvals::approve, approvals::deny,
     ),

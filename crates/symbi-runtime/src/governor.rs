@@ -1,32 +1,37 @@
-//! The Governor: the one door every action passes. It holds the policy set in force (files in the
-//! policy directory plus policies managed over the API), builds the entity data a decision reads
-//! from runtime state, and decides.
+//! The Governor: the one door every action passes. It holds the policy set in force, builds the
+//! entity data a decision reads from runtime state, and decides.
 //!
-//! Reloads compile a complete new set and swap it in whole; an invalid set is refused and the old
-//! one stays in force (fail closed: the runtime never runs on a half-loaded set). The directory is
+//! The set has four inputs: files in the policy directory, policies managed over the API, the
+//! policy blocks of every agent's `.symbi` definition (origin `agent:<id>`), and Cedar attached
+//! to one agent over the API (origin `agent:<id>/<name>`, scoped to that agent). Every change —
+//! a file edit, a managed policy, an agent registered with DSL — is applied to a copy of the
+//! inputs, compiled and validated whole, and only then stored and swapped in; an invalid set is
+//! refused and the old one stays in force (fail closed: the runtime never runs on a half-loaded
+//! set). Changes are serialised so two writers cannot interleave check and swap. The directory is
 //! polled for changes, which needs no platform watcher and catches edits made by any tool.
 
-use std::collections::BTreeMap;
+mod inputs;
+
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, SystemTime};
 
-use std::sync::RwLock;
-
 use symbi_policy::{
-    AgentFacts, CommunicationAction, CommunicationGate, CommunicationRule, Effect, EntityRef, EntitySet,
-    EntitySetBuilder, Evaluation, Policies, PolicyError, PolicyRequest, PolicySource, PolicyStore, RuleError, RuleSpec,
-    Surface, ToolFacts,
+    AgentFacts, AgentPolicies, CommunicationAction, CommunicationGate, CommunicationRule, DslCompileErrors, Effect,
+    EntityRef, EntitySet, EntitySetBuilder, Evaluation, Policies, PolicyError, PolicyRequest, PolicyStore, RuleError,
+    RuleSpec, Surface, ToolFacts,
 };
 
-use crate::agent::AgentId;
+use self::inputs::{Compiled, Inputs, api_origin, attached_origin_of};
+use crate::agent::{Agent, AgentDefinition, AgentId};
 use crate::approvals::{ApprovalQueue, Resolution};
 use crate::config::{Config, Groups};
 use crate::keys::KeyScope;
-use crate::store::{Store, StoreError, StoredPolicy, StoredRule};
+use crate::store::{AgentUpdate, Store, StoreError, StoredAgentPolicy, StoredPolicy, StoredRule};
 
 /// The sandbox tier of agents whose definition does not set one. Tier 1 (container) is the
-/// default the house plan gives registered agents until their DSL says otherwise.
+/// default the house plan gives registered agents unless their DSL says otherwise.
 const DEFAULT_SANDBOX_TIER: u8 = 1;
 
 /// Decides actions against policy.
@@ -39,6 +44,10 @@ pub struct Governor {
     groups: Groups,
     config_rules: Vec<CommunicationRule>,
     communication: RwLock<Arc<Communication>>,
+    /// What each agent's DSL says about it (sandbox tier, capabilities), from the last swap.
+    agent_dsl: RwLock<Arc<HashMap<String, AgentPolicies>>>,
+    /// Held from reading the inputs of a change to swapping its result in.
+    changes: tokio::sync::Mutex<()>,
     approvals: ApprovalQueue,
 }
 
@@ -114,6 +123,21 @@ pub enum GovernorError {
     /// A communication rule does not check.
     #[error(transparent)]
     Rule(#[from] RuleError),
+    /// An agent's `.symbi` definition does not compile to policy; nothing changed.
+    #[error("the definition of agent `{agent}` does not compile to policy: {error}")]
+    AgentDsl {
+        /// The agent id.
+        agent: String,
+        /// Every problem, with positions in the agent's source.
+        #[source]
+        error: Box<DslCompileErrors>,
+    },
+    /// The agent does not exist.
+    #[error("agent `{agent}` not found")]
+    AgentNotFound {
+        /// The agent id.
+        agent: String,
+    },
     /// A policy name or surface is not acceptable.
     #[error("invalid policy `{name}`: {reason}")]
     Name {
@@ -139,10 +163,13 @@ impl Governor {
             groups: config.groups.clone(),
             config_rules: config.communication_rules.clone(),
             communication: RwLock::default(),
+            agent_dsl: RwLock::default(),
+            changes: tokio::sync::Mutex::new(()),
             approvals: ApprovalQueue::new(config.approval_timeout),
         };
-        let sources = governor.sources(None).await?;
-        governor.policies = PolicyStore::new(Policies::compile(&sources)?);
+        let Compiled { policies, agents } = governor.inputs().await?.compile()?;
+        governor.policies = PolicyStore::new(policies);
+        *governor.agent_dsl.get_mut().unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(agents);
         governor.rebuild_communication().await?;
         Ok(governor)
     }
@@ -212,10 +239,9 @@ impl Governor {
 
     /// Re-reads every policy and swaps the set in whole. On failure the old set stays in force.
     pub async fn reload(&self) -> Result<usize, GovernorError> {
-        let compiled = Policies::compile(&self.sources(None).await?)?;
-        let count = compiled.len();
-        self.policies.replace(compiled);
-        Ok(count)
+        let _change = self.changes.lock().await;
+        let compiled = self.inputs().await?.compile()?;
+        Ok(self.install(compiled))
     }
 
     /// Adds or replaces a policy managed over the API, only if the whole set stays valid.
@@ -240,20 +266,93 @@ impl Governor {
             source: source.to_owned(),
             updated_at: SystemTime::now(),
         };
-        let compiled = Policies::compile(&self.sources(Some(&candidate)).await?)?;
-        let origin = api_origin(name);
-        let ids = compiled.policies().filter(|p| p.origin == origin).map(|p| p.id.clone()).collect();
+        let _change = self.changes.lock().await;
+        let mut inputs = self.inputs().await?;
+        inputs.managed.insert(name.to_owned(), candidate.clone());
+        let compiled = inputs.compile()?;
+        let ids = compiled.ids_from(&api_origin(name));
         self.store.put_policy(&candidate).await?;
-        self.policies.replace(compiled);
+        self.install(compiled);
         Ok(ids)
     }
 
     /// Removes a policy managed over the API; `false` if there was none.
     pub async fn delete_policy(&self, name: &str) -> Result<bool, GovernorError> {
+        let _change = self.changes.lock().await;
         if !self.store.delete_policy(name).await? {
             return Ok(false);
         }
-        self.reload().await?;
+        self.install(self.inputs().await?.compile()?);
+        Ok(true)
+    }
+
+    /// Attaches Cedar text to one agent (the SDK's `reasoning/cedar`), or replaces its namesake.
+    /// Its policies are scoped to the agent; an inactive policy is stored but not enforced. The
+    /// whole set is validated first. Returns the ids in force from it (none when inactive).
+    pub async fn put_agent_policy(&self, policy: StoredAgentPolicy) -> Result<Vec<String>, GovernorError> {
+        check_name(&policy.name)?;
+        let _change = self.changes.lock().await;
+        let mut inputs = self.inputs().await?;
+        if !inputs.agent_dsl.contains_key(policy.agent.as_str()) {
+            return Err(GovernorError::AgentNotFound { agent: policy.agent.to_string() });
+        }
+        let origin = attached_origin_of(&policy.agent, &policy.name);
+        inputs.attached.insert((policy.agent.to_string(), policy.name.clone()), policy.clone());
+        let compiled = inputs.compile()?;
+        let ids = compiled.ids_from(&origin);
+        if self.store.put_agent_policy(&policy).await?.is_none() {
+            return Err(GovernorError::AgentNotFound { agent: policy.agent.to_string() });
+        }
+        self.install(compiled);
+        Ok(ids)
+    }
+
+    /// Removes Cedar text attached to an agent; `false` if there was none.
+    pub async fn delete_agent_policy(&self, agent: &AgentId, name: &str) -> Result<bool, GovernorError> {
+        let _change = self.changes.lock().await;
+        if !self.store.delete_agent_policy(agent, name).await? {
+            return Ok(false);
+        }
+        self.install(self.inputs().await?.compile()?);
+        Ok(true)
+    }
+
+    /// Registers an agent. When it has a `.symbi` definition, its policy blocks are compiled and
+    /// validated with the whole set first, and are in force when this returns.
+    pub async fn register_agent(&self, id: &AgentId, definition: &AgentDefinition) -> Result<Agent, GovernorError> {
+        let _change = self.changes.lock().await;
+        let mut inputs = self.inputs().await?;
+        inputs.agent_dsl.insert(id.to_string(), definition.dsl.clone());
+        let compiled = inputs.compile()?;
+        let agent = self.store.create_agent(id, definition, SystemTime::now()).await?;
+        self.install(compiled);
+        Ok(agent)
+    }
+
+    /// Changes an agent's definition; a new `.symbi` definition is compiled and validated with
+    /// the whole set first. `None` if the agent does not exist.
+    pub async fn update_agent(&self, id: &AgentId, update: &AgentUpdate) -> Result<Option<Agent>, GovernorError> {
+        let _change = self.changes.lock().await;
+        let mut inputs = self.inputs().await?;
+        if !inputs.agent_dsl.contains_key(id.as_str()) {
+            return Ok(None);
+        }
+        if let Some(dsl) = &update.dsl {
+            inputs.agent_dsl.insert(id.to_string(), Some(dsl.clone()));
+        }
+        let compiled = inputs.compile()?;
+        let Some(agent) = self.store.update_agent(id, update, SystemTime::now()).await? else { return Ok(None) };
+        self.install(compiled);
+        Ok(Some(agent))
+    }
+
+    /// Removes an agent with its history and every policy of it; `false` if it did not exist.
+    pub async fn remove_agent(&self, id: &AgentId) -> Result<bool, GovernorError> {
+        let _change = self.changes.lock().await;
+        if !self.store.delete_agent(id).await? {
+            return Ok(false);
+        }
+        self.install(self.inputs().await?.compile()?);
         Ok(true)
     }
 
@@ -323,23 +422,35 @@ impl Governor {
         }
     }
 
-    /// Files in the policy directory plus managed policies, with `extra` added or replacing its
-    /// namesake.
-    async fn sources(&self, extra: Option<&StoredPolicy>) -> Result<Vec<PolicySource>, GovernorError> {
+    /// Everything the policy set is built from, as stored now.
+    async fn inputs(&self) -> Result<Inputs, GovernorError> {
         let (dir, base) = (self.policy_dir.clone(), self.project_dir.clone());
-        let mut sources = tokio::task::spawn_blocking(move || symbi_policy::read_dir(&dir, &base))
+        let files = tokio::task::spawn_blocking(move || symbi_policy::read_dir(&dir, &base))
             .await
             .map_err(|e| StoreError::Backend { reason: e.to_string() })??;
-        let mut managed: BTreeMap<String, StoredPolicy> =
-            self.store.policies().await?.into_iter().map(|p| (p.name.clone(), p)).collect();
-        if let Some(extra) = extra {
-            managed.insert(extra.name.clone(), extra.clone());
+        let managed = self.store.policies().await?.into_iter().map(|p| (p.name.clone(), p)).collect();
+        let mut agent_dsl = BTreeMap::new();
+        for id in self.store.agent_ids().await? {
+            if let Some(agent) = self.store.agent(&id).await? {
+                agent_dsl.insert(id.to_string(), agent.definition.dsl);
+            }
         }
-        for p in managed.into_values() {
-            let surface = p.surface.as_deref().and_then(Surface::parse);
-            sources.push(PolicySource { origin: api_origin(&p.name), surface, text: p.source });
-        }
-        Ok(sources)
+        let attached = self
+            .store
+            .agent_policies(None)
+            .await?
+            .into_iter()
+            .map(|p| ((p.agent.to_string(), p.name.clone()), p))
+            .collect();
+        Ok(Inputs { files, managed, agent_dsl, attached })
+    }
+
+    /// Swaps a compiled set in, with what agents' DSL says about them; returns its size.
+    fn install(&self, compiled: Compiled) -> usize {
+        let count = compiled.policies.len();
+        self.policies.replace(compiled.policies);
+        *self.agent_dsl.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(compiled.agents);
+        count
     }
 
     async fn entities(&self, request: &PolicyRequest) -> Result<EntitySet, String> {
@@ -385,14 +496,22 @@ impl Governor {
     async fn agent_facts(&self, id: &str) -> Result<Option<AgentFacts>, StoreError> {
         let Ok(agent_id) = AgentId::parse(id) else { return Ok(None) };
         let Some(agent) = self.store.agent(&agent_id).await? else { return Ok(None) };
+        let dsl = Arc::clone(&self.agent_dsl.read().unwrap_or_else(std::sync::PoisonError::into_inner));
+        let from_dsl = dsl.get(id);
+        let mut capabilities = agent.definition.capabilities;
+        for capability in from_dsl.map(AgentPolicies::capabilities).unwrap_or_default() {
+            if !capabilities.contains(capability) {
+                capabilities.push(capability.clone());
+            }
+        }
         let member_of = |table: &BTreeMap<String, Vec<String>>| {
             table.iter().filter(|(_, members)| members.iter().any(|m| m == id)).map(|(name, _)| name.clone()).collect()
         };
         Ok(Some(AgentFacts {
             id: id.to_owned(),
             name: agent.definition.name,
-            sandbox_tier: DEFAULT_SANDBOX_TIER,
-            capabilities: agent.definition.capabilities,
+            sandbox_tier: from_dsl.and_then(AgentPolicies::sandbox_tier).unwrap_or(DEFAULT_SANDBOX_TIER),
+            capabilities,
             domain: String::new(),
             verified: false,
             roles: member_of(&self.groups.roles),
@@ -417,10 +536,6 @@ impl Governor {
                 .collect(),
         }
     }
-}
-
-fn api_origin(name: &str) -> String {
-    format!("api:{name}")
 }
 
 fn check_name(name: &str) -> Result<(), GovernorError> {

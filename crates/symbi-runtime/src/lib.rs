@@ -61,4 +61,6 @@ pub use data_dir::{DataDir, DataDirError};
 pub use governor::{Authorization, Communication, Governor, GovernorError, Refusal};
 pub use keys::{IssuedToken, KeyError, KeyId, KeyScope, StoredKey, issue as issue_key};
 pub use server::{Runtime, RuntimeError};
-pub use store::{AgentCounts, AgentUpdate, Revocation, SqliteStore, Store, StoreError, StoredPolicy, StoredRule};
+pub use store::{
+    AgentCounts, AgentUpdate, Revocation, SqliteStore, Store, StoreError, StoredAgentPolicy, StoredPolicy, StoredRule,
+};

@@ -69,6 +69,17 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Removes a managed policy; `false` if there was none.
     async fn delete_policy(&self, name: &str) -> Result<bool, StoreError>;
 
+    /// Policies attached to agents over the API: one agent's (by name) or, with `None`, every
+    /// agent's (by agent, then name).
+    async fn agent_policies(&self, agent: Option<&AgentId>) -> Result<Vec<StoredAgentPolicy>, StoreError>;
+
+    /// Adds or replaces a policy attached to an agent; `true` if it replaced one, `None` if the
+    /// agent does not exist.
+    async fn put_agent_policy(&self, policy: &StoredAgentPolicy) -> Result<Option<bool>, StoreError>;
+
+    /// Removes a policy attached to an agent; `false` if there was none.
+    async fn delete_agent_policy(&self, agent: &AgentId, name: &str) -> Result<bool, StoreError>;
+
     /// Communication rules added over the API, oldest first.
     async fn communication_rules(&self) -> Result<Vec<StoredRule>, StoreError>;
 
@@ -117,6 +128,22 @@ pub struct StoredPolicy {
     pub surface: Option<String>,
     /// Cedar text.
     pub source: String,
+    /// When it was last written.
+    pub updated_at: SystemTime,
+}
+
+/// A Cedar policy attached to one agent over the API. It governs that agent only: the Governor
+/// scopes its principal to the agent before it enters the set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredAgentPolicy {
+    /// The agent it belongs to.
+    pub agent: AgentId,
+    /// Its name, unique per agent.
+    pub name: String,
+    /// Cedar text as written.
+    pub source: String,
+    /// Whether it is in force; inactive policies are kept but not enforced.
+    pub active: bool,
     /// When it was last written.
     pub updated_at: SystemTime,
 }

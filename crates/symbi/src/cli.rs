@@ -48,7 +48,7 @@ pub(crate) enum Command {
     Keys(KeysArgs),
     /// Check this machine and project: configuration, data directory, port, sandbox tiers.
     Doctor(DoctorArgs),
-    /// Work with `.symbi` agent definitions: check them.
+    /// Work with `.symbi` agent definitions: check them, show their Cedar policies or their syntax tree.
     Dsl(DslArgs),
     /// Format `.symbi` files in the canonical style (4-space indent, comments kept).
     Fmt(FmtArgs),
@@ -71,6 +71,22 @@ pub(crate) enum DslAction {
         #[arg(required = true)]
         files: Vec<PathBuf>,
         /// Print a JSON array with one entry per file: `{file, ok, diagnostics}`.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the Cedar policies compiled from the files' `policy` blocks, as `symbi up` loads them,
+    /// validated against the runtime's schema. Exit 1 if any file has errors.
+    Cedar {
+        /// The `.symbi` files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Print a file's syntax tree. With --json: `{version, file, ast}` for tooling; spans are byte
+    /// offsets. Exit 1 if the file does not parse.
+    Parse {
+        /// The `.symbi` file.
+        file: PathBuf,
+        /// Print the tree as one JSON object.
         #[arg(long)]
         json: bool,
     },

@@ -33,6 +33,20 @@ pub enum DslCompileErrors {
         #[related]
         errors: Vec<DslRuleError>,
     },
+    /// The file defines several agents and none has the id it is registered under.
+    #[error(
+        "`{origin}` defines {} agents ({}) and none is named `{principal}`; register each agent under its own name",
+        agents.len(), agents.join(", ")
+    )]
+    #[diagnostic(code(symbi_policy::ambiguous_agent))]
+    Ambiguous {
+        /// The file's name, as given to the compiler.
+        origin: String,
+        /// The id the agent is registered under.
+        principal: String,
+        /// The agents the file defines.
+        agents: Vec<String>,
+    },
 }
 
 /// One policy rule (or policy block) that cannot be compiled to Cedar.

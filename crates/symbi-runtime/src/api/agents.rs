@@ -1,8 +1,6 @@
 //! Agent routes: list, register, inspect, change, remove. Request bodies are checked here, once,
 //! into domain values; every field problem is reported together.
 
-use std::time::SystemTime;
-
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -11,13 +9,15 @@ use serde_json::json;
 use super::caller::Caller;
 use super::error::ApiError;
 use super::json::ApiJson;
+use super::policies::governor_error;
 use super::wire::{
     AgentChangeResponse, AgentHistoryResponse, AgentStatusResponse, CreateAgentRequest, HistoryEntry, HistoryQuery,
     ResourceUsage, UpdateAgentRequest, timestamp,
 };
 use super::{AppState, TAG_AGENTS};
 use crate::agent::{AgentDefinition, AgentId, ModelProfile};
-use crate::store::AgentUpdate;
+use crate::governor::GovernorError;
+use crate::store::{AgentUpdate, StoreError};
 
 const MAX_NAME: usize = 256;
 const MAX_DESCRIPTION: usize = 4 * 1024;
@@ -50,13 +50,15 @@ pub(crate) async fn create(
     caller.require_admin()?;
     let (id, definition) = parse_create(request)?;
     let id = id.unwrap_or_else(AgentId::generate);
-    match state.store().create_agent(&id, &definition, SystemTime::now()).await {
+    match state.governor().register_agent(&id, &definition).await {
         Ok(agent) => {
             tracing::info!(agent = %agent.id, by = %caller.0.label(), "agent registered");
             Ok((StatusCode::CREATED, Json(AgentChangeResponse { id: agent.id.to_string(), status: "created" })))
         }
-        Err(crate::store::StoreError::AgentExists { id }) => Err(ApiError::AgentExists { agent: id.to_string() }),
-        Err(e) => Err(e.into()),
+        Err(GovernorError::Store(StoreError::AgentExists { id })) => {
+            Err(ApiError::AgentExists { agent: id.to_string() })
+        }
+        Err(e) => Err(governor_error(e)),
     }
 }
 
@@ -97,9 +99,10 @@ pub(crate) async fn update(
     let id = agent_id(&id)?;
     let update = parse_update(request)?;
     let agent = state
-        .store()
-        .update_agent(&id, &update, SystemTime::now())
-        .await?
+        .governor()
+        .update_agent(&id, &update)
+        .await
+        .map_err(governor_error)?
         .ok_or_else(|| ApiError::AgentNotFound { agent: id.to_string() })?;
     tracing::info!(agent = %agent.id, by = %caller.0.label(), "agent updated");
     Ok(Json(AgentChangeResponse { id: agent.id.to_string(), status: "updated" }))
@@ -116,7 +119,7 @@ pub(crate) async fn delete(
 ) -> Result<Json<AgentChangeResponse>, ApiError> {
     caller.require_admin()?;
     let id = agent_id(&id)?;
-    if !state.store().delete_agent(&id).await? {
+    if !state.governor().remove_agent(&id).await.map_err(governor_error)? {
         return Err(ApiError::AgentNotFound { agent: id.to_string() });
     }
     tracing::info!(agent = %id, by = %caller.0.label(), "agent deleted");

@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use symbi_policy::{Action, EntityRef, PolicyError, PolicyRequest, Surface};
+use symbi_policy::{Action, DslCompileErrors, EntityRef, PolicyError, PolicyRequest, Surface};
 
 use super::caller::Caller;
 use super::error::ApiError;
@@ -145,6 +145,33 @@ pub(super) fn governor_error(e: GovernorError) -> ApiError {
         GovernorError::Name { name, reason } => {
             ApiError::InvalidRequest { message: format!("invalid policy `{name}`: {reason}"), details: None }
         }
+        GovernorError::AgentDsl { agent, error } => {
+            let diagnostics = dsl_rule_diagnostics(&error);
+            let message = format!(
+                "the DSL of agent `{agent}` does not compile to policy: {} problem(s); nothing changed",
+                diagnostics.len().max(1)
+            );
+            ApiError::InvalidDsl { message, diagnostics }
+        }
+        GovernorError::AgentNotFound { agent } => ApiError::AgentNotFound { agent },
         GovernorError::Store(e) => ApiError::Store(e),
+    }
+}
+
+/// Diagnostics for DSL that parses and checks but whose policy rules do not compile (the API
+/// reports syntax and semantic errors itself, before the Governor sees the source).
+fn dsl_rule_diagnostics(error: &DslCompileErrors) -> Vec<serde_json::Value> {
+    match error {
+        DslCompileErrors::Rules { errors, .. } => errors
+            .iter()
+            .map(|e| {
+                let at = e.location();
+                serde_json::json!({
+                    "line": at.line, "column": at.column, "message": e.to_string(),
+                    "help": miette::Diagnostic::help(e).map(|h| h.to_string()),
+                })
+            })
+            .collect(),
+        other => vec![serde_json::json!({ "line": 1, "column": 1, "message": other.to_string(), "help": null })],
     }
 }

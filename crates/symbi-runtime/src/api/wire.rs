@@ -425,3 +425,68 @@ pub(crate) struct RuleChangeResponse {
     /// `created` or `removed`.
     pub(crate) status: &'static str,
 }
+
+/// One Cedar policy attached to an agent (`/agents/{id}/reasoning/cedar`, the SDK's `CedarPolicy`).
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AgentCedarPolicy {
+    /// Its name, unique per agent; reusing a name replaces it.
+    pub(crate) name: String,
+    /// Cedar text. Its principal is scoped to the agent: write `principal` or
+    /// `principal == Agent::"<id>"`.
+    pub(crate) source: String,
+    /// Whether it is in force; inactive policies are kept but not enforced.
+    #[serde(default = "active_by_default")]
+    pub(crate) active: bool,
+}
+
+fn active_by_default() -> bool {
+    true
+}
+
+/// Answer to attaching a policy to an agent.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct AgentCedarPolicyResponse {
+    /// The name.
+    pub(crate) name: String,
+    /// `created` or `replaced`.
+    pub(crate) status: &'static str,
+    /// Ids of the policies now in force from it (none when inactive).
+    pub(crate) policies: Vec<String>,
+}
+
+/// Answer to removing an agent's policy.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct RemovedResponse {
+    /// Whether there was such a policy.
+    pub(crate) removed: bool,
+}
+
+/// An action an agent proposes (the SDK's `ProposedAction`): `type` is `tool_call`, `delegate`,
+/// `respond` or `terminate`. Policy reads the tool `name` and the delegation `target`; the SDK's
+/// other fields (`call_id`, `arguments`, `message`, `content`, `reason`, `output`) are accepted
+/// and not read, since no decision depends on them.
+#[derive(Deserialize, ToSchema)]
+pub(crate) struct ProposedAction {
+    /// `tool_call`, `delegate`, `respond` or `terminate`.
+    #[serde(rename = "type")]
+    pub(crate) kind: String,
+    /// tool_call: the tool.
+    pub(crate) name: Option<String>,
+    /// delegate: the agent to delegate to.
+    pub(crate) target: Option<String>,
+}
+
+/// The decision on a proposed action, in the SDK's shape plus our grounds.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ActionDecision {
+    /// `allow` or `deny` (an action that needs approval is not allowed outright: `deny`, with
+    /// `requires_approval` set).
+    pub(crate) decision: &'static str,
+    /// Why, in words.
+    pub(crate) reason: String,
+    /// Whether policy would hold the action for a person.
+    pub(crate) requires_approval: bool,
+    /// Ids of the determining policies.
+    pub(crate) policies: Vec<String>,
+}

@@ -58,6 +58,16 @@ const STEPS: &[&str] = &[
         priority INTEGER NOT NULL,
         max_depth INTEGER
     ) STRICT;",
+    // 4: Cedar policies attached to one agent over the API (the SDK's `reasoning/cedar`); they go
+    // with their agent.
+    "CREATE TABLE agent_policies (
+        agent_id TEXT NOT NULL REFERENCES agents(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        source TEXT NOT NULL,
+        active INTEGER NOT NULL,
+        updated_at_ms INTEGER NOT NULL,
+        PRIMARY KEY (agent_id, name)
+    ) STRICT;",
 ];
 
 /// The schema version this build writes.

@@ -12,7 +12,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, params};
 use serde::{Deserialize, Serialize};
 
-use super::{AgentCounts, AgentUpdate, Revocation, Store, StoreError, StoredPolicy, StoredRule, migrations};
+use super::{
+    AgentCounts, AgentUpdate, Revocation, Store, StoreError, StoredAgentPolicy, StoredPolicy, StoredRule, migrations,
+};
 use crate::agent::{Agent, AgentDefinition, AgentId, AgentState, HistoryEntry, ModelProfile};
 use crate::keys::{KeyId, KeyScope, StoredKey};
 
@@ -375,6 +377,73 @@ impl Store for SqliteStore {
         let name = name.to_owned();
         self.write(move |conn| {
             conn.execute("DELETE FROM policies WHERE name = ?1", [&name]).map(|n| n > 0).map_err(backend)
+        })
+        .await
+    }
+
+    async fn agent_policies(&self, agent: Option<&AgentId>) -> Result<Vec<StoredAgentPolicy>, StoreError> {
+        let agent = agent.map(|a| a.as_str().to_owned());
+        self.read(move |c| {
+            let mut stmt = c
+                .prepare_cached(
+                    "SELECT agent_id, name, source, active, updated_at_ms FROM agent_policies
+                     WHERE ?1 IS NULL OR agent_id = ?1 ORDER BY agent_id, name",
+                )
+                .map_err(backend)?;
+            let rows = stmt
+                .query_map([&agent], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get::<_, i64>(3)?, r.get(4)?))
+                })
+                .map_err(backend)?;
+            rows.map(|row| {
+                let (agent, name, source, active, at) = row.map_err(backend)?;
+                let agent = AgentId::parse(&agent).map_err(|e| StoreError::Corrupt {
+                    what: format!("agent policy `{name}`"),
+                    reason: e.to_string(),
+                })?;
+                Ok(StoredAgentPolicy { agent, name, source, active: active != 0, updated_at: time(at) })
+            })
+            .collect()
+        })
+        .await
+    }
+
+    async fn put_agent_policy(&self, policy: &StoredAgentPolicy) -> Result<Option<bool>, StoreError> {
+        let p = policy.clone();
+        self.write(move |conn| {
+            let tx = conn.transaction().map_err(backend)?;
+            let agent = p.agent.as_str();
+            let exists: bool = tx
+                .query_row("SELECT count(*) > 0 FROM agents WHERE id = ?1", [agent], |r| r.get(0))
+                .map_err(backend)?;
+            if !exists {
+                return Ok(None);
+            }
+            let replaced: bool = tx
+                .query_row(
+                    "SELECT count(*) > 0 FROM agent_policies WHERE agent_id = ?1 AND name = ?2",
+                    params![agent, p.name],
+                    |r| r.get(0),
+                )
+                .map_err(backend)?;
+            tx.execute(
+                "INSERT INTO agent_policies (agent_id, name, source, active, updated_at_ms) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT(agent_id, name) DO UPDATE SET source = ?3, active = ?4, updated_at_ms = ?5",
+                params![agent, p.name, p.source, i64::from(p.active), millis(p.updated_at)],
+            )
+            .map_err(backend)?;
+            tx.commit().map_err(backend)?;
+            Ok(Some(replaced))
+        })
+        .await
+    }
+
+    async fn delete_agent_policy(&self, agent: &AgentId, name: &str) -> Result<bool, StoreError> {
+        let (agent, name) = (agent.as_str().to_owned(), name.to_owned());
+        self.write(move |conn| {
+            conn.execute("DELETE FROM agent_policies WHERE agent_id = ?1 AND name = ?2", params![agent, name])
+                .map(|n| n > 0)
+                .map_err(backend)
         })
         .await
     }
