@@ -27,6 +27,8 @@ pub const TEMPLATE: &str = include_str!("config/template.toml");
 pub struct Config {
     /// Where the store, keys and logs live; absolute once loaded.
     pub data_dir: PathBuf,
+    /// Where the `.symbi` agent definitions `symbi up` registers live; absolute once loaded.
+    pub agents_dir: PathBuf,
     /// Logging settings.
     pub log: LogConfig,
     /// REST API settings.
@@ -165,6 +167,7 @@ impl Default for Config {
     fn default() -> Self {
         Self {
             data_dir: PathBuf::from(".symbi"),
+            agents_dir: PathBuf::from("agents"),
             log: LogConfig { format: LogFormat::Pretty, filter: "info".to_owned() },
             api: ApiConfig {
                 bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
@@ -193,6 +196,7 @@ impl PartialEq for Config {
     fn eq(&self, other: &Self) -> bool {
         let specs = |c: &Self| c.communication_rules.iter().map(|r| r.spec().clone()).collect::<Vec<_>>();
         self.data_dir == other.data_dir
+            && self.agents_dir == other.agents_dir
             && self.log == other.log
             && self.api == other.api
             && self.policy == other.policy
@@ -227,6 +231,9 @@ impl Config {
         }
         if config.policy.dir.is_relative() {
             config.policy.dir = project_dir.join(&config.policy.dir);
+        }
+        if config.agents_dir.is_relative() {
+            config.agents_dir = project_dir.join(&config.agents_dir);
         }
         Ok(config)
     }
@@ -395,6 +402,7 @@ struct RawRule {
 #[serde(deny_unknown_fields)]
 struct RawRuntime {
     data_dir: Option<PathBuf>,
+    agents_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -446,6 +454,9 @@ impl RawConfig {
             .collect::<Result<_, _>>()?;
         if let Some(v) = runtime.data_dir {
             config.data_dir = v;
+        }
+        if let Some(v) = runtime.agents_dir {
+            config.agents_dir = v;
         }
         if let Some(v) = log.format {
             config.log.format = v;

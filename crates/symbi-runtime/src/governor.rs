@@ -25,6 +25,7 @@ use symbi_policy::{
 
 use self::inputs::{Compiled, Inputs, api_origin, attached_origin_of};
 use crate::agent::{Agent, AgentDefinition, AgentId};
+use crate::agent_files::{self, AgentFileError, SOURCE_KEY};
 use crate::approvals::{ApprovalQueue, Resolution};
 use crate::config::{Config, Groups};
 use crate::keys::KeyScope;
@@ -40,6 +41,7 @@ pub struct Governor {
     store: Arc<dyn Store>,
     policies: PolicyStore,
     policy_dir: PathBuf,
+    agents_dir: PathBuf,
     project_dir: PathBuf,
     groups: Groups,
     config_rules: Vec<CommunicationRule>,
@@ -132,6 +134,20 @@ pub enum GovernorError {
         #[source]
         error: Box<DslCompileErrors>,
     },
+    /// The agent files have errors; nothing changed.
+    #[error(transparent)]
+    AgentFiles(#[from] AgentFileError),
+    /// A file defines an agent whose id an agent registered over the API already has.
+    #[error(
+        "`{file}` defines agent `{agent}`, but an agent with that id was registered over the API; \
+         rename one or delete the registered agent"
+    )]
+    AgentFileConflict {
+        /// The agent id.
+        agent: String,
+        /// The file.
+        file: String,
+    },
     /// The agent does not exist.
     #[error("agent `{agent}` not found")]
     AgentNotFound {
@@ -159,6 +175,7 @@ impl Governor {
             store,
             policies: PolicyStore::new(Policies::empty()),
             policy_dir: config.policy.dir.clone(),
+            agents_dir: config.agents_dir.clone(),
             project_dir,
             groups: config.groups.clone(),
             config_rules: config.communication_rules.clone(),
@@ -395,28 +412,97 @@ impl Governor {
         }
     }
 
+    /// Brings the registered agents in step with `agents/*.symbi`: registers the agents the files
+    /// define (under their names), updates those whose file changed, and removes those whose file
+    /// no longer defines them, with their policies. The resulting set is validated whole first;
+    /// on any error nothing changes. Agents registered over the API are left alone. Returns how
+    /// many agents the files define.
+    pub async fn sync_agent_files(&self) -> Result<usize, GovernorError> {
+        let (dir, base) = (self.agents_dir.clone(), self.project_dir.clone());
+        let wanted = tokio::task::spawn_blocking(move || agent_files::read(&dir, &base))
+            .await
+            .map_err(|e| StoreError::Backend { reason: e.to_string() })??;
+        let _change = self.changes.lock().await;
+        let mut inputs = self.inputs().await?;
+        let mut registered = BTreeMap::new();
+        for id in self.store.agent_ids().await? {
+            if let Some(agent) = self.store.agent(&id).await? {
+                registered.insert(id, agent);
+            }
+        }
+        let mut changed = Vec::new();
+        for agent in &wanted {
+            let current = registered.get(&agent.id).map(|a| &a.definition);
+            if current.is_some_and(|d| !d.metadata.contains_key(SOURCE_KEY)) {
+                let file = agent.definition.metadata.get(SOURCE_KEY).cloned().unwrap_or_default();
+                return Err(GovernorError::AgentFileConflict { agent: agent.id.to_string(), file });
+            }
+            let same =
+                current.is_some_and(|d| d.dsl == agent.definition.dsl && d.description == agent.definition.description);
+            if !same {
+                changed.push(agent);
+            }
+            inputs.agent_dsl.insert(agent.id.to_string(), agent.definition.dsl.clone());
+        }
+        let gone: Vec<&AgentId> = registered
+            .iter()
+            .filter(|(id, a)| a.definition.metadata.contains_key(SOURCE_KEY) && !wanted.iter().any(|w| &w.id == *id))
+            .map(|(id, _)| id)
+            .collect();
+        for id in &gone {
+            inputs.agent_dsl.remove(id.as_str());
+            inputs.attached.retain(|(agent, _), _| agent != id.as_str());
+        }
+        let compiled = inputs.compile()?;
+        let now = SystemTime::now();
+        for agent in changed {
+            if registered.contains_key(&agent.id) {
+                let update = AgentUpdate {
+                    description: Some(agent.definition.description.clone()),
+                    dsl: agent.definition.dsl.clone(),
+                    ..AgentUpdate::default()
+                };
+                self.store.update_agent(&agent.id, &update, now).await?;
+                tracing::info!(agent = %agent.id, "agent definition changed in its file; updated");
+            } else {
+                self.store.create_agent(&agent.id, &agent.definition, now).await?;
+                tracing::info!(agent = %agent.id, "agent registered from its file");
+            }
+        }
+        for id in gone {
+            self.store.delete_agent(id).await?;
+            tracing::info!(agent = %id, "agent no longer defined by any file; removed");
+        }
+        self.install(compiled);
+        Ok(wanted.len())
+    }
+
     /// The actions held for approval.
     pub fn approvals(&self) -> &ApprovalQueue {
         &self.approvals
     }
 
-    /// Polls the policy directory and reloads when a file changes; runs until the runtime stops.
+    /// Polls the policy and agent directories and reloads when a file changes; runs until the
+    /// runtime stops. An invalid change is logged and the previous set stays in force.
     pub(crate) async fn watch(self: Arc<Self>, interval: Duration) {
-        let mut seen = fingerprint(&self.policy_dir);
+        let dirs = [self.policy_dir.clone(), self.agents_dir.clone()];
+        let mut seen = dirs.clone().map(|d| fingerprint(&d));
         let mut tick = tokio::time::interval(interval);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            let dir = self.policy_dir.clone();
-            let now = tokio::task::spawn_blocking(move || fingerprint(&dir)).await.unwrap_or_default();
+            let probe = dirs.clone();
+            let now = tokio::task::spawn_blocking(move || probe.map(|d| fingerprint(&d))).await.unwrap_or_default();
             if now == seen {
                 continue;
             }
+            let agents_changed = now[1] != seen[1];
             seen = now;
-            match self.reload().await {
-                Ok(count) => tracing::info!(policies = count, "policy files changed; new set in force"),
+            let outcome = if agents_changed { self.sync_agent_files().await.map(|_| ()) } else { Ok(()) };
+            match outcome.and(self.reload().await) {
+                Ok(count) => tracing::info!(policies = count, "project files changed; new set in force"),
                 Err(e) => {
-                    tracing::error!(error = %e, "policy files changed but the new set is invalid; the previous set stays in force")
+                    tracing::error!(error = %e, "project files changed but the new set is invalid; the previous set stays in force")
                 }
             }
         }

@@ -35,6 +35,7 @@
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
 mod agent;
+mod agent_files;
 mod api;
 mod approvals;
 mod auth;
@@ -50,6 +51,7 @@ mod store;
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 pub use agent::{Agent, AgentDefinition, AgentId, AgentState, HistoryEntry, InvalidAgentId, ModelProfile};
+pub use agent_files::AgentFileError;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub use api::fuzzing;

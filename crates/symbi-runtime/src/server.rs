@@ -66,6 +66,8 @@ impl Runtime {
         let first_key = issue_first_key(&*store, &data_dir).await?;
         let auth = Arc::new(Authenticator::new(Arc::clone(&store), config.api.admin_token.as_ref()).await?);
         let governor = Arc::new(Governor::open(&config, Arc::clone(&store)).await?);
+        let defined = governor.sync_agent_files().await?;
+        tracing::info!(agents = defined, dir = %config.agents_dir.display(), "agent files loaded");
         let state = AppState::new(Arc::clone(&store), Arc::clone(&auth), Arc::clone(&governor), data_dir.path());
         Ok(Self { config, store, auth, governor, state, first_key })
     }

@@ -154,6 +154,9 @@ pub(super) fn governor_error(e: GovernorError) -> ApiError {
             ApiError::InvalidDsl { message, diagnostics }
         }
         GovernorError::AgentNotFound { agent } => ApiError::AgentNotFound { agent },
+        e @ (GovernorError::AgentFiles(_) | GovernorError::AgentFileConflict { .. }) => {
+            ApiError::InvalidRequest { message: e.to_string(), details: None }
+        }
         GovernorError::Store(e) => ApiError::Store(e),
     }
 }

@@ -41,7 +41,9 @@ async fn serve(config: symbi_runtime::Config) -> Result<(), Failure> {
         Ok(runtime) => runtime,
         // Invalid policies are the operator's input to fix; nothing started.
         Err(e @ RuntimeError::Policy(_)) => {
-            return Err(Failure::invalid(anyhow::Error::new(e).context("cannot start: the policies are invalid")));
+            return Err(Failure::invalid(
+                anyhow::Error::new(e).context("cannot start: the policies or agent definitions are invalid"),
+            ));
         }
         Err(e) => {
             let context = format!("cannot start with data directory `{}`", data_dir.display());

@@ -102,7 +102,7 @@ fn help_lists_exit_codes() {
 
 #[test]
 fn dsl_check_reports_positions_and_fmt_rewrites_only_valid_files() {
-    let project = Project::new();
+    let project = Project::scaffolded();
     let hello = project.path().join("agents/hello.symbi");
     let hello = hello.to_str().unwrap();
     let ok = symbi(&["dsl", "check", hello], &[]);

@@ -9,6 +9,7 @@
 
 mod util;
 
+mod agents;
 mod api;
 mod auth;
 mod cli;

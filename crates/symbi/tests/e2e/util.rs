@@ -14,7 +14,17 @@ pub(crate) struct Project {
 }
 
 impl Project {
+    /// The scaffold without its agent files, so the registry starts empty.
     pub(crate) fn new() -> Self {
+        let project = Self::scaffolded();
+        for entry in std::fs::read_dir(project.path().join("agents")).unwrap() {
+            std::fs::remove_file(entry.unwrap().path()).unwrap();
+        }
+        project
+    }
+
+    /// The scaffold exactly as `symbi init` writes it, agents included.
+    pub(crate) fn scaffolded() -> Self {
         let dir = tempfile::tempdir().unwrap();
         let out = symbi(&["init", dir.path().to_str().unwrap(), "--no-interact"], &[]);
         assert!(out.status.success(), "init failed: {}", String::from_utf8_lossy(&out.stderr));
