@@ -12,6 +12,7 @@ fn load(file: Option<&str>, env: &[(&str, &str)]) -> Result<Config, ConfigError>
     // Make the result comparable with `Config::default()`.
     config.data_dir = config.data_dir.strip_prefix(dir.path()).unwrap_or(&config.data_dir).to_owned();
     config.policy.dir = config.policy.dir.strip_prefix(dir.path()).unwrap_or(&config.policy.dir).to_owned();
+    config.agents_dir = config.agents_dir.strip_prefix(dir.path()).unwrap_or(&config.agents_dir).to_owned();
     Ok(config)
 }
 
