@@ -167,7 +167,7 @@ pub(crate) fn verify_chain(ctx: &ChainContext<'_>, claims: &Claims) -> Result<()
             return Err(invalid("attestation signature does not verify".into()));
         }
         let revocations = ctx.resolver.revocation(&entry.domain).map_err(|e| invalid(e.to_string()))?;
-        if let Some(revoked) = revocations.and_then(|r| r.lookup("", &entry.agent_id, &entry.kid)) {
+        if let Some(revoked) = revocations.and_then(|r| r.lookup(None, &entry.agent_id, &entry.kid)) {
             let what = if revoked == Revoked::Key { "key" } else { "attesting agent" };
             return Err(invalid(format!("the {what} is revoked")));
         }

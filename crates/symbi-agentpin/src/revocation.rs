@@ -121,8 +121,9 @@ impl RevocationDocument {
     }
 
     /// The first match, checked in the ecosystem's order: credential, agent, key.
-    pub(crate) fn lookup(&self, jti: &str, agent_id: &str, kid: &str) -> Option<Revoked> {
-        if self.wire.revoked_credentials.iter().any(|e| e.id == jti) {
+    /// A delegation attester has no credential of its own in play, hence the optional `jti`.
+    pub(crate) fn lookup(&self, jti: Option<&str>, agent_id: &str, kid: &str) -> Option<Revoked> {
+        if jti.is_some_and(|jti| self.wire.revoked_credentials.iter().any(|e| e.id == jti)) {
             Some(Revoked::Credential)
         } else if self.wire.revoked_agents.iter().any(|e| e.id == agent_id) {
             Some(Revoked::Agent)

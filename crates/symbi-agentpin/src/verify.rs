@@ -137,7 +137,7 @@ impl<'a> Verifier<'a> {
                     found: revocations.entity().to_owned(),
                 });
             }
-            match revocations.lookup(claims.jti(), claims.subject(), &kid) {
+            match revocations.lookup(Some(claims.jti()), claims.subject(), &kid) {
                 Some(Revoked::Credential) => {
                     return Err(VerifyError::CredentialRevoked { jti: claims.jti().to_owned() });
                 }
