@@ -116,6 +116,9 @@ pub enum IssueError {
     /// Signing failed.
     #[error("cannot sign the credential: {0}")]
     Key(#[from] KeyError),
+    /// The discovery document built alongside the credential is invalid.
+    #[error("cannot build the discovery document: {0}")]
+    Document(#[source] DocumentError),
 }
 
 /// An issued credential: the compact JWT plus its decoded parts for display.

@@ -138,6 +138,12 @@ pub(crate) fn verify_chain(ctx: &ChainContext<'_>, claims: &Claims) -> Result<()
             None => (claims.issuer(), claims.subject()),
         };
         let invalid = |reason: String| VerifyError::DelegationInvalid { index, domain: entry.domain.clone(), reason };
+        // INVARIANT (unambiguous-attestation): `|` separates the attestation input's fields, and
+        // domains and the hash cannot contain it; agent ids could, and would let one signed input
+        // be read as a different delegation.
+        if entry.agent_id.contains('|') || delegatee_agent_id.contains('|') {
+            return Err(invalid("agent ids in a delegation must not contain `|`".into()));
+        }
         let doc = ctx.resolver.discovery(&entry.domain).map_err(|e| invalid(format!("no discovery document: {e}")))?;
         if doc.entity() != entry.domain {
             return Err(invalid(format!("discovery document describes `{}`", doc.entity())));

@@ -245,6 +245,9 @@ impl DiscoveryDocument {
         if let Some(kid) = first_repeat(self.public_keys.iter().map(Jwk::kid)) {
             return Err(DocumentError::field("public_keys", format!("kid `{kid}` appears twice")));
         }
+        if self.agents.iter().any(|a| a.agent_id.is_empty()) {
+            return Err(DocumentError::field("agents", "`agent_id` must not be empty"));
+        }
         if let Some(id) = first_repeat(self.agents.iter().map(AgentDeclaration::agent_id)) {
             return Err(DocumentError::field("agents", format!("agent `{id}` appears twice")));
         }
@@ -337,9 +340,6 @@ struct AgentWire {
 
 impl AgentWire {
     fn into_declaration(self) -> Result<AgentDeclaration, DocumentError> {
-        if self.agent_id.is_empty() {
-            return Err(DocumentError::field("agents", "`agent_id` must not be empty"));
-        }
         let capabilities =
             capability::parse_all(&self.capabilities).map_err(|e| DocumentError::field("agents", e.to_string()))?;
         Ok(AgentDeclaration {

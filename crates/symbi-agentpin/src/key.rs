@@ -45,6 +45,9 @@ pub enum KeyError {
     /// The system random number generator failed.
     #[error("the system random number generator failed")]
     Random,
+    /// The signer failed or returned a malformed signature.
+    #[error("signing failed")]
+    Signing,
 }
 
 /// An issuer's P-256 signing key. Never printed, zeroized on drop.
@@ -97,8 +100,8 @@ impl SigningKey {
 
     /// ECDSA-SHA256 over `message`, normalized to low `s`.
     pub(crate) fn sign(&self, message: &[u8]) -> Result<EcdsaSignature, KeyError> {
-        let raw = self.pair.sign(&SystemRandom::new(), message).map_err(|_| KeyError::Random)?;
-        let sig = EcdsaSignature::from_fixed(raw.as_ref()).map_err(|_| KeyError::Random)?;
+        let raw = self.pair.sign(&SystemRandom::new(), message).map_err(|_| KeyError::Signing)?;
+        let sig = EcdsaSignature::from_fixed(raw.as_ref()).map_err(|_| KeyError::Signing)?;
         Ok(sig.normalized())
     }
 

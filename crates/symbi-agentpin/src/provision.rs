@@ -76,12 +76,15 @@ pub fn keygen(request: &KeygenRequest, now: UnixTime) -> Result<AgentIdentity, I
     if !is_domain(&request.domain) {
         return Err(IssueError::Invalid("the domain must be a lower-case domain name"));
     }
+    if request.agent_id.is_empty() {
+        return Err(IssueError::Invalid("the agent id must not be empty"));
+    }
     let signing_key = SigningKey::generate()?;
     let kid = format!("{}#{}", request.domain, request.agent_id);
     let jwk = Jwk::new(kid.clone(), signing_key.public_key().clone());
     let agent = AgentDeclaration::new(&request.agent_id, &request.agent_id, request.capabilities.clone());
     let discovery = DiscoveryDocument::new(&request.domain, EntityType::Deployer, vec![jwk], vec![agent], now)
-        .map_err(|_| IssueError::Invalid("the agent id must be non-empty"))?;
+        .map_err(IssueError::Document)?;
     let mut issue_request = IssueRequest::new(kid, &request.domain, &request.agent_id, request.ttl_secs);
     issue_request.capabilities = request.capabilities.clone();
     issue_request.sandbox_tier = request.sandbox_tier;

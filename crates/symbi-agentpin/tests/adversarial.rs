@@ -495,6 +495,12 @@ fn broken_delegation_chains() {
         invalid,
     );
 
+    // An agent id with the field separator, which would make the signed input ambiguous.
+    let mut value = serde_json::to_value(&good).unwrap();
+    value["agent_id"] = serde_json::Value::String(format!("{MAKER_TYPE}|{ISSUER}|x"));
+    let ambiguous: DelegationEntry = serde_json::from_value(value).unwrap();
+    refused(f.verify(&f.issue_with(|r| r.delegation_chain = vec![ambiguous])), ErrorCode::DelegationInvalid, invalid);
+
     // A tampered attestation string.
     let mut value = serde_json::to_value(&good).unwrap();
     value["attestation"] = serde_json::Value::String("MEUCIQ==".into());
