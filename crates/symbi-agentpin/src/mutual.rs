@@ -214,7 +214,7 @@ pub fn verify_response(
     Ok(())
 }
 
-/// Remembers answered nonces for [`NONCE_TTL_SECS`].
+/// Remembers answered nonces for as long as a challenge can be answered (60 seconds).
 pub trait NonceStore: Send + Sync {
     /// Records `nonce`; `false` when it was already recorded within the TTL.
     fn check_and_record(&self, nonce: &str, now: UnixTime) -> bool;
