@@ -420,3 +420,45 @@ fn document_error(part: &'static str, error: DocumentError) -> VerifyError {
         other => VerifyError::Malformed { part, reason: other.to_string() },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header(json: &str) -> Result<String, VerifyError> {
+        decode_header(&URL_SAFE_NO_PAD.encode(json))
+    }
+
+    #[test]
+    fn header_rules_report_the_most_specific_refusal_first() {
+        assert_eq!(header(r#"{"alg":"ES256","typ":"agentpin-credential+jwt","kid":"k"}"#).unwrap(), "k");
+        // `alg` is judged before anything else, even a missing `typ` or a smuggled `jku`.
+        assert!(matches!(header(r#"{"alg":"none","jku":"x"}"#), Err(VerifyError::AlgorithmRejected { .. })));
+        assert!(
+            matches!(header(r#"{"typ":"agentpin-credential+jwt"}"#), Err(VerifyError::AlgorithmRejected { alg }) if alg == "(missing)")
+        );
+        assert!(matches!(header(r#"{"alg":"ES256","kid":"k"}"#), Err(VerifyError::TypeRejected { .. })));
+        assert!(matches!(
+            header(r#"{"alg":"ES256","typ":"agentpin-credential+jwt","kid":"k","x5c":[]}"#),
+            Err(VerifyError::HeaderRejected { member }) if member == "x5c"
+        ));
+        assert!(matches!(
+            header(r#"{"alg":"ES256","typ":"agentpin-credential+jwt","kid":7}"#),
+            Err(VerifyError::Malformed { .. })
+        ));
+        assert!(matches!(
+            header(r#"{"alg":"ES256","typ":"agentpin-credential+jwt","kid":""}"#),
+            Err(VerifyError::Malformed { .. })
+        ));
+    }
+
+    #[test]
+    fn jtis_are_uuid_v4() {
+        let jti = new_jti().unwrap();
+        let groups: Vec<&str> = jti.split('-').collect();
+        assert_eq!(groups.iter().map(|g| g.len()).collect::<Vec<_>>(), [8, 4, 4, 4, 12]);
+        assert!(groups[2].starts_with('4'));
+        assert!(matches!(groups[3].as_bytes()[0], b'8' | b'9' | b'a' | b'b'));
+        assert_ne!(new_jti().unwrap(), jti);
+    }
+}

@@ -365,3 +365,20 @@ impl AgentWire {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn domains_that_may_become_file_names() {
+        for good in ["example.com", "a-b.example", "localhost:8443", "x1.y2.z3"] {
+            assert!(is_domain(good), "{good}");
+        }
+        for bad in
+            ["", "../etc", "Example.com", "a..b", "-a.com", "a-.com", "a/b", "a b", "a.com:", "a.com:123456", "é.com"]
+        {
+            assert!(!is_domain(bad), "{bad}");
+        }
+    }
+}

@@ -172,3 +172,35 @@ macro_rules! entry {
 entry!(CredentialEntry, "jti");
 entry!(AgentEntry, "agent_id");
 entry!(KeyEntry, "kid");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lookups_follow_the_ecosystem_order_and_entries_keep_their_member_names() {
+        let now = UnixTime::from_secs(1_800_000_000);
+        let mut doc = RevocationDocument::new("example.com", now).unwrap();
+        doc.revoke_key("k1", RevocationReason::KeyCompromise, now);
+        doc.revoke_agent("a1", RevocationReason::AffiliationChanged, now);
+        doc.revoke_credential("j1", RevocationReason::Superseded, now);
+        assert_eq!(doc.lookup(Some("j1"), "a1", "k1"), Some(Revoked::Credential));
+        assert_eq!(doc.lookup(Some("j2"), "a1", "k1"), Some(Revoked::Agent));
+        assert_eq!(doc.lookup(None, "a2", "k1"), Some(Revoked::Key));
+        assert_eq!(doc.lookup(Some("j2"), "a2", "k2"), None);
+        let json: serde_json::Value = serde_json::from_str(&doc.to_json()).unwrap();
+        assert_eq!(json["revoked_credentials"][0]["jti"], "j1");
+        assert_eq!(json["revoked_agents"][0]["agent_id"], "a1");
+        assert_eq!(json["revoked_keys"][0]["kid"], "k1");
+        assert_eq!(json["revoked_keys"][0]["reason"], "key_compromise");
+        assert_eq!(RevocationDocument::from_json(doc.to_json().as_bytes()).unwrap(), doc);
+    }
+
+    #[test]
+    fn unknown_reasons_still_revoke() {
+        let text = r#"{"agentpin_version":"0.1","entity":"example.com","updated_at":"x",
+            "revoked_credentials":[{"jti":"j","revoked_at":"x","reason":"alien_abduction"}]}"#;
+        let doc = RevocationDocument::from_json(text.as_bytes()).unwrap();
+        assert_eq!(doc.lookup(Some("j"), "a", "k"), Some(Revoked::Credential));
+    }
+}
