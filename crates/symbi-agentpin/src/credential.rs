@@ -188,8 +188,8 @@ pub fn issue(key: &SigningKey, request: &IssueRequest, now: UnixTime) -> Result<
     Ok(IssuedCredential { jwt, claims, kid: request.kid.clone() })
 }
 
-/// Signs arbitrary claims JSON; tests use it to build hostile but well-signed credentials.
-pub(crate) fn encode(key: &SigningKey, kid: &str, claims: &impl Serialize) -> Result<String, KeyError> {
+/// Serializes `claims` under the AgentPin header and signs `header.claims` with `key`.
+fn encode(key: &SigningKey, kid: &str, claims: &ClaimsWire) -> Result<String, KeyError> {
     let header = Header { alg: ALG.into(), typ: TYP.into(), kid: kid.to_owned() };
     let header = serde_json::to_vec(&header).unwrap_or_default();
     let claims = serde_json::to_vec(claims).unwrap_or_default();

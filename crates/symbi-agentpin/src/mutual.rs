@@ -238,7 +238,14 @@ impl NonceStore for MemoryNonceStore {
         // A poisoned lock holds a valid map; recovering it keeps replay protection working.
         let mut seen = self.seen.lock().unwrap_or_else(PoisonError::into_inner);
         seen.retain(|_, at| at.offset(2 * NONCE_TTL_SECS) >= now);
-        seen.insert(nonce.to_owned(), now).is_none()
+        // A replay must not refresh the first sighting's time.
+        match seen.entry(nonce.to_owned()) {
+            std::collections::hash_map::Entry::Occupied(_) => false,
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(now);
+                true
+            }
+        }
     }
 }
 
@@ -259,4 +266,34 @@ struct ResponseWire {
     nonce: String,
     signature: String,
     kid: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nonces_are_accepted_once_and_forgotten_after_they_expire() {
+        let store = MemoryNonceStore::new();
+        let t0 = UnixTime::from_secs(1_800_000_000);
+        assert!(store.check_and_record("n1", t0));
+        assert!(!store.check_and_record("n1", t0.offset(NONCE_TTL_SECS)));
+        assert!(store.check_and_record("n2", t0));
+        // Past twice the TTL no challenge carrying `n1` can be answered, so it may be dropped.
+        assert!(store.check_and_record("n3", t0.offset(3 * NONCE_TTL_SECS)));
+        assert_eq!(store.seen.lock().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn wire_forms_are_the_ecosystems() {
+        let challenge = Challenge::new(None, UnixTime::from_secs(1_800_000_000)).unwrap();
+        let json: serde_json::Value = serde_json::from_str(&challenge.to_json()).unwrap();
+        assert_eq!(json["type"], "agentpin-challenge");
+        assert_eq!(json["nonce"].as_str().unwrap().len(), 22, "16 bytes of unpadded base64url");
+        assert!(json.get("verifier_credential").is_none());
+        let python = r#"{"type":"agentpin-challenge","nonce":"abc","timestamp":"2027-01-15T08:00:00.123456+00:00"}"#;
+        assert_eq!(Challenge::from_json(python.as_bytes()).unwrap().nonce(), "abc");
+        let wrong = r#"{"type":"agentpin-response","nonce":"abc","timestamp":"2027-01-15T08:00:00Z"}"#;
+        assert!(matches!(Challenge::from_json(wrong.as_bytes()), Err(ChallengeError::Malformed(_))));
+    }
 }
