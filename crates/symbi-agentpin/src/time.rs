@@ -36,8 +36,8 @@ impl UnixTime {
         Ok(Self(OffsetDateTime::parse(text, &Rfc3339)?.unix_timestamp()))
     }
 
-    /// `YYYY-MM-DDTHH:MM:SSZ`; a time outside years 0–9999 prints as the epoch's neighbour
-    /// `1970-01-01T00:00:00Z` rather than failing, which only a forged clock could reach.
+    /// `YYYY-MM-DDTHH:MM:SSZ`. A time outside the years 0–9999 (reachable only through a forged
+    /// clock or claim) prints as the epoch, `1970-01-01T00:00:00Z`, rather than failing.
     pub(crate) fn to_rfc3339(self) -> String {
         OffsetDateTime::from_unix_timestamp(self.0)
             .ok()
