@@ -1,0 +1,132 @@
+//! Interop with the published ecosystem: the shared vectors and the Python `schemapin` 1.3.0
+//! package, in both directions.
+
+mod common;
+
+use serde_json::{Value, json};
+use symbi_schemapin::{
+    DiscoveryDocument, PinStatus, SignatureError, SigningKey, VerifyError, WellKnownBuilder, canonical_bytes,
+    sign_schema,
+};
+
+use common::{python, vector, vector_json, verify};
+
+fn signed(path: &str) -> (Value, String) {
+    let envelope = vector_json(path);
+    (envelope["schema"].clone(), envelope["signature"].as_str().unwrap().to_owned())
+}
+
+fn discovery(path: &str) -> DiscoveryDocument {
+    DiscoveryDocument::from_json(&vector(path)).unwrap()
+}
+
+#[test]
+fn python_and_javascript_signed_vectors_verify() {
+    for lang in ["python", "javascript"] {
+        let (schema, signature) = signed(&format!("{lang}/demo_schema_signed.json"));
+        let doc = discovery(&format!("{lang}/demo_well_known.json"));
+        let verified = verify("calculate_sum", &schema, &signature, &doc).unwrap();
+        assert_eq!(verified.pin_status(), PinStatus::FirstUse, "{lang}");
+    }
+}
+
+#[test]
+fn go_signed_vectors_are_refused_for_their_single_hash() {
+    let doc = discovery("go-negative/schemapin.json");
+    let (schema, signature) = signed("go-negative/demo_signed.json");
+    let err = verify("sample", &schema, &signature, &doc).unwrap_err();
+    assert!(matches!(err, VerifyError::Signature { source: SignatureError::Mismatch, .. }), "{err}");
+    for who in ["developer", "client"] {
+        let doc = discovery(&format!("go-negative/{who}_demo_well_known.json"));
+        let (schema, signature) = signed(&format!("go-negative/{who}_demo_schema_signed.json"));
+        let err = verify("calculate_sum", &schema, &signature, &doc).unwrap_err();
+        assert_eq!(err.code(), "SIGNATURE_INVALID", "{who}");
+    }
+}
+
+/// Schemas exercising every canonicalization rule: nesting, arrays, Unicode, escapes, and the
+/// float spellings where the ecosystem's languages disagree (Python is the reference).
+fn tricky_schemas() -> Vec<Value> {
+    let mut schemas: Vec<Value> = ["mcp_tool", "api_endpoint", "complex_nested"]
+        .iter()
+        .map(|n| vector_json(&format!("sample_schemas/{n}.json")))
+        .collect();
+    schemas.push(json!({
+        "name": "tricky",
+        "description": "Ünïcödé — 日本語 😀 \u{2028} tab\t quote\" backslash\\ ctrl\u{1} del\u{7f} slash/",
+        "inputSchema": {"type": "object", "properties": {"z": {"default": 1.0}, "a": {"minimum": -0.0, "maximum": 1e20}}},
+        "numbers": [0, -1, 18446744073709551615_u64, -9223372036854775808_i64, 1.5e-7, 100.5, 0.1, 1e16, 1e15, 0.00001, 5e-324],
+        "keys": {"10": 1, "2": 2, "B": 3, "a": 4, "\u{FFFF}": 5, "\u{1F600}": 6, "": 7},
+        "literals": [true, false, null, [], {}],
+    }));
+    schemas
+}
+
+fn tool_of(schema: &Value) -> &str {
+    schema.get("name").and_then(Value::as_str).unwrap_or("sample")
+}
+
+#[test]
+fn canonical_bytes_match_python_byte_for_byte() {
+    let schemas = tricky_schemas();
+    let theirs = python(
+        "import json,sys\nfrom schemapin.core import SchemaPinCore\n\
+         print(json.dumps([SchemaPinCore.canonicalize_schema(s) for s in json.load(sys.stdin)]))",
+        &Value::Array(schemas.clone()),
+    );
+    for (schema, theirs) in schemas.iter().zip(theirs.as_array().unwrap()) {
+        assert_eq!(String::from_utf8(canonical_bytes(schema)).unwrap(), theirs.as_str().unwrap());
+    }
+}
+
+#[test]
+fn python_signed_schemas_verify_here() {
+    let schemas = tricky_schemas();
+    let out = python(
+        "import json,sys\n\
+         from schemapin.crypto import KeyManager\n\
+         from schemapin.utils import SchemaSigningWorkflow, create_well_known_response\n\
+         priv, pub = KeyManager.generate_keypair()\n\
+         priv_pem = KeyManager.export_private_key_pem(priv)\n\
+         pub_pem = KeyManager.export_public_key_pem(pub)\n\
+         wf = SchemaSigningWorkflow(priv_pem)\n\
+         # Sign each schema several times: about half of OpenSSL's signatures are high-S.\n\
+         sigs = [[wf.sign_schema(s) for _ in range(4)] for s in json.load(sys.stdin)]\n\
+         print(json.dumps({'discovery': create_well_known_response(pub_pem, 'Py Dev'), 'sigs': sigs}))",
+        &Value::Array(schemas.clone()),
+    );
+    let doc = DiscoveryDocument::from_value(&out["discovery"]).unwrap();
+    assert_eq!(doc.developer_name(), Some("Py Dev"));
+    for (schema, sigs) in schemas.iter().zip(out["sigs"].as_array().unwrap()) {
+        for sig in sigs.as_array().unwrap() {
+            verify(tool_of(schema), schema, sig.as_str().unwrap(), &doc).unwrap();
+        }
+    }
+}
+
+#[test]
+fn our_signed_schemas_verify_in_python() {
+    let key = SigningKey::generate().unwrap();
+    let well_known = WellKnownBuilder::new(key.public_key()).developer_name("symbi").build();
+    let cases: Vec<Value> = tricky_schemas()
+        .into_iter()
+        .map(|schema| {
+            let signature = sign_schema(&key, &schema).unwrap().to_base64();
+            json!({"tool": tool_of(&schema), "schema": schema, "signature": signature})
+        })
+        .collect();
+    let results = python(
+        "import json,sys\n\
+         from schemapin.verification import verify_schema_offline, KeyPinStore\n\
+         d = json.load(sys.stdin)\n\
+         out = []\n\
+         for c in d['cases']:\n\
+         \x20   r = verify_schema_offline(c['schema'], c['signature'], 'example.com', c['tool'], d['discovery'], None, KeyPinStore())\n\
+         \x20   out.append([r.valid, r.error_code.value if r.error_code else None])\n\
+         print(json.dumps(out))",
+        &json!({"cases": cases, "discovery": well_known}),
+    );
+    for result in results.as_array().unwrap() {
+        assert_eq!(result, &json!([true, null]));
+    }
+}
