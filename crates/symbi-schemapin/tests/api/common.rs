@@ -1,5 +1,7 @@
 //! Shared test plumbing: the interop Python, fixture paths, and a verify shortcut.
 
+#![expect(clippy::unwrap_used, clippy::panic, reason = "a missing fixture or interpreter fails the test")]
+
 use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};

@@ -1,7 +1,7 @@
 //! Interop with the published ecosystem: the shared vectors and the Python `schemapin` 1.3.0
 //! package, in both directions.
 
-mod common;
+#![expect(clippy::unwrap_used, reason = "fixture helpers fail the test on a bad fixture")]
 
 use serde_json::{Value, json};
 use symbi_schemapin::{
@@ -9,7 +9,7 @@ use symbi_schemapin::{
     sign_schema,
 };
 
-use common::{python, vector, vector_json, verify};
+use crate::common::{python, vector, vector_json, verify};
 
 fn signed(path: &str) -> (Value, String) {
     let envelope = vector_json(path);

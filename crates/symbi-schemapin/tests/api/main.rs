@@ -1,0 +1,5 @@
+//! Integration tests through the public API, in one binary so the helpers in `common` are
+//! shared and linked once.
+
+mod common;
+mod interop;
