@@ -1,5 +1,6 @@
 //! Integration tests through the public API, in one binary so the helpers in `common` are
 //! shared and linked once.
 
+mod adversarial;
 mod common;
 mod interop;
