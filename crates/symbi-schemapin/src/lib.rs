@@ -55,6 +55,8 @@ mod names;
 mod pin;
 mod revocation;
 mod signature;
+mod skill;
+mod time;
 mod verify;
 mod wellknown;
 
@@ -68,6 +70,10 @@ pub use names::{Domain, NameError, ToolName};
 pub use pin::{MemoryPinStore, Pin, PinStore, PinStoreError};
 pub use revocation::{RevocationDocument, RevocationError, Revoked, RevokedKey, check_revocation};
 pub use signature::{LowS, Signature, SignatureError, sign_hashed, verify_hashed};
+pub use skill::{
+    LineageError, SIGNATURE_FILE, SkillDigest, SkillError, SkillRequest, SkillSignOptions, SkillSignature,
+    TamperReport, VerifiedSkill, detect_tampered, hash_skill, sign_skill, verify_lineage,
+};
 pub use verify::{
     PinMode, PinModeError, PinStatus, SchemaRequest, VerifiedTool, Verifier, VerifierConfig, VerifyError, sign_schema,
 };

@@ -70,7 +70,9 @@ impl fmt::Display for ToolName {
     }
 }
 
-/// A DNS host name (lower-cased, one trailing dot removed), optionally with `:port`.
+/// A DNS host name (lower-cased, one trailing dot removed), optionally with `:port`. Labels
+/// may hold `_`, as service names such as `_schemapin.example.com` and the bundle-authority pin
+/// namespace `_bundle_authority` do.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Domain(String);
 
@@ -97,7 +99,7 @@ impl Domain {
                 && label.len() <= 63
                 && !label.starts_with('-')
                 && !label.ends_with('-')
-                && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
         };
         if host.is_empty() || host.len() > 253 || !host.split('.').all(label_ok) {
             return Err(invalid());

@@ -320,13 +320,23 @@ impl Verifier {
         Ok(self.store.replace(new_pin(tool, domain, key))?)
     }
 
+    pub(crate) fn low_s(&self) -> LowS {
+        self.config.low_s
+    }
+
     fn check_signature(&self, tool: &ToolName, key: &PublicKey, schema: &Value, b64: &str) -> Result<(), VerifyError> {
         let invalid = |source| VerifyError::Signature { tool: tool.clone(), source };
         let signature = Signature::from_base64(b64).map_err(invalid)?;
         verify_hashed(key, &canonical_bytes(schema), &signature, self.config.low_s).map_err(invalid)
     }
 
-    fn check_pin(&self, tool: &ToolName, domain: &Domain, key: &Fingerprint) -> Result<PinStatus, VerifyError> {
+    /// The key-pin step shared by schema and skill verification.
+    pub(crate) fn check_pin(
+        &self,
+        tool: &ToolName,
+        domain: &Domain,
+        key: &Fingerprint,
+    ) -> Result<PinStatus, VerifyError> {
         match self.config.mode {
             PinMode::InsecureDisabled => Ok(PinStatus::NotChecked),
             PinMode::Tofu => self.pin_first_use(tool, domain, key),

@@ -4,3 +4,4 @@
 mod adversarial;
 mod common;
 mod interop;
+mod skills;
