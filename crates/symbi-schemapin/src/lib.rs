@@ -47,6 +47,7 @@
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 #![deny(clippy::indexing_slicing)]
 
+mod bundle;
 mod canonical;
 mod discovery;
 mod json;
@@ -60,6 +61,7 @@ mod time;
 mod verify;
 mod wellknown;
 
+pub use bundle::{BUNDLE_AUTHORITY_DOMAIN, BundleError, TrustBundle, VerifiedBundle, sign_bundle};
 pub use canonical::{CANONICALIZATION_ID, canonical_bytes, schema_hash};
 pub use discovery::{DiscoveryDocument, DiscoveryError, DiscoveryKey, KeySelectError, ToolDrift, ToolPin};
 pub use json::{

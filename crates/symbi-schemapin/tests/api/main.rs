@@ -2,6 +2,7 @@
 //! shared and linked once.
 
 mod adversarial;
+mod bundles;
 mod common;
 mod interop;
 mod skills;
