@@ -9,8 +9,8 @@
 //! VerifiedTool::recheck(definition)   — the per-invocation hot path
 //! ```
 //!
-//! What this crate never does: open a socket. Discovery fetching goes through a transport
-//! trait, which the runtime implements and calls through the Governor. It reads files only in
+//! What this crate never does: open a socket. Discovery fetching goes through [`Fetcher`] over a
+//! [`Transport`] the runtime implements, and the runtime calls it through the Governor. It reads files only in
 //! the skill-signing functions, from the directory the caller names.
 //!
 //! Features: none.
@@ -50,6 +50,7 @@
 mod bundle;
 mod canonical;
 mod discovery;
+mod fetch;
 mod json;
 mod key;
 mod names;
@@ -64,6 +65,9 @@ mod wellknown;
 pub use bundle::{BUNDLE_AUTHORITY_DOMAIN, BundleError, TrustBundle, VerifiedBundle, sign_bundle};
 pub use canonical::{CANONICALIZATION_ID, canonical_bytes, schema_hash};
 pub use discovery::{DiscoveryDocument, DiscoveryError, DiscoveryKey, KeySelectError, ToolDrift, ToolPin};
+pub use fetch::{
+    AddressPolicy, FetchError, Fetcher, FetcherConfig, Transport, TransportError, TransportRequest, TransportResponse,
+};
 pub use json::{
     JsonError, MAX_DEPTH, MAX_DOCUMENT_BYTES, parse as parse_json, parse_with_limit as parse_json_with_limit,
 };

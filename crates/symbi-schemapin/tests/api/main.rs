@@ -4,5 +4,6 @@
 mod adversarial;
 mod bundles;
 mod common;
+mod fetch;
 mod interop;
 mod skills;
