@@ -121,7 +121,7 @@ impl TrustBundle {
         let signature = Signature::from_base64(signature)?;
         signature.verify(key.parsed(), &self.signing_input(), verifier.low_s())?;
         let domain = Domain::new(BUNDLE_AUTHORITY_DOMAIN)?;
-        let authority_pin = verifier.check_pin(&kid, &domain, &key.fingerprint()).map_err(BundleError::Pin)?;
+        let authority_pin = verifier.check_pin(&kid, &domain, key.fingerprint()).map_err(BundleError::Pin)?;
         VerifiedBundle::new(&self.raw, Some(authority_pin))
     }
 

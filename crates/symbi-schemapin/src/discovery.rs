@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 use sha2::{Digest as _, Sha256};
 use thiserror::Error;
 
-use crate::canonical::schema_hash;
+use crate::canonical::canonical_bytes;
 use crate::json::{self, JsonError};
 use crate::key::{Fingerprint, KeyError, PublicKey};
 use crate::names::{NameError, ToolName};
@@ -95,8 +95,13 @@ impl ToolPin {
     /// The pin a definition would get: SHA-256 of its canonical JSON, and SHA-256 of the UTF-8
     /// text of its `description` string when it has one.
     pub fn of(definition: &Value) -> Self {
+        Self::from_canonical(definition, &canonical_bytes(definition))
+    }
+
+    /// The pin of `definition` whose canonical bytes the caller already has.
+    pub(crate) fn from_canonical(definition: &Value, canonical: &[u8]) -> Self {
         Self {
-            hash: schema_hash(definition),
+            hash: Sha256::digest(canonical).into(),
             description_hash: description(definition).map(|d| Sha256::digest(d.as_bytes()).into()),
         }
     }

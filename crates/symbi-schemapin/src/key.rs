@@ -102,6 +102,8 @@ pub struct PublicKey {
     // INVARIANT (spki): `spki` is SPKI_P256_PREFIX followed by a point aws-lc accepted.
     spki: [u8; SPKI_LEN],
     parsed: ParsedPublicKey,
+    // Computed once: every verification reads it for revocation and pin checks.
+    fingerprint: Fingerprint,
 }
 
 impl PublicKey {
@@ -126,7 +128,7 @@ impl PublicKey {
             return Err(KeyError::NotP256);
         }
         let parsed = ParsedPublicKey::new(&ECDSA_P256_SHA256_ASN1, spki).map_err(|_| KeyError::InvalidPoint)?;
-        Ok(Self { spki, parsed })
+        Ok(Self { fingerprint: Fingerprint::of_bytes(&spki), spki, parsed })
     }
 
     /// Reads the members of an EC JWK (`kty`, `crv`, `x`, `y`, base64url without padding).
@@ -173,8 +175,8 @@ impl PublicKey {
     }
 
     /// The key's fingerprint, `sha256:` + hex SHA-256 of the SPKI DER.
-    pub fn fingerprint(&self) -> Fingerprint {
-        Fingerprint::of_bytes(&self.spki)
+    pub fn fingerprint(&self) -> &Fingerprint {
+        &self.fingerprint
     }
 
     pub(crate) fn parsed(&self) -> &ParsedPublicKey {

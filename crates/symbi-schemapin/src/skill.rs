@@ -388,7 +388,7 @@ impl Verifier {
         let skill_name = ToolName::new(&sig.skill_name)?;
         let key = skill_key(request.discovery, &sig.signer_kid)?;
         let fingerprint = key.fingerprint();
-        check_revocation(&fingerprint, request.discovery, request.revocation)?;
+        check_revocation(fingerprint, request.discovery, request.revocation)?;
         if let Some(expires_at) = &sig.expires_at {
             let at = parse_rfc3339(expires_at)
                 .ok_or_else(|| SkillError::ExpiryUnreadable { expires_at: expires_at.clone() })?;
@@ -398,7 +398,7 @@ impl Verifier {
         }
         let digest = hash_skill(request.dir)?;
         Signature::from_base64(&sig.signature)?.verify(key.parsed(), &digest.root, self.low_s())?;
-        let pin_status = self.check_pin(&skill_name, request.domain, &fingerprint).map_err(SkillError::Pin)?;
+        let pin_status = self.check_pin(&skill_name, request.domain, fingerprint).map_err(SkillError::Pin)?;
         Ok(VerifiedSkill {
             skill_name,
             pin_status,

@@ -277,27 +277,28 @@ impl Verifier {
         }
         let key = request.discovery.select_key(request.kid)?;
         let fingerprint = key.fingerprint();
+        let canonical = canonical_bytes(request.schema);
         if let Some(doc) = request.revocation.filter(|doc| doc.domain() != request.domain) {
             return Err(VerifyError::RevocationDomainMismatch {
                 expected: request.domain.clone(),
                 found: doc.domain().clone(),
             });
         }
-        check_revocation(&fingerprint, request.discovery, request.revocation)?;
-        self.check_signature(tool, key, request.schema, request.signature)?;
+        check_revocation(fingerprint, request.discovery, request.revocation)?;
+        self.check_signature(tool, key, &canonical, request.signature)?;
         if request.discovery.pins_tools() {
             let published =
                 request.discovery.tool_pin(tool).ok_or_else(|| VerifyError::ToolNotPublished { tool: tool.clone() })?;
             published.compare(request.schema).map_err(|drift| VerifyError::Drift { tool: tool.clone(), drift })?;
         }
-        let pin_status = self.check_pin(tool, request.domain, &fingerprint)?;
+        let pin_status = self.check_pin(tool, request.domain, fingerprint)?;
         Ok(VerifiedTool {
             tool: tool.clone(),
             domain: request.domain.clone(),
-            fingerprint,
+            fingerprint: fingerprint.clone(),
             pin_status,
             developer_name: request.discovery.developer_name().map(str::to_owned),
-            verified: ToolPin::of(request.schema),
+            verified: ToolPin::from_canonical(request.schema, &canonical),
         })
     }
 
@@ -324,10 +325,10 @@ impl Verifier {
         self.config.low_s
     }
 
-    fn check_signature(&self, tool: &ToolName, key: &PublicKey, schema: &Value, b64: &str) -> Result<(), VerifyError> {
+    fn check_signature(&self, tool: &ToolName, key: &PublicKey, canonical: &[u8], b64: &str) -> Result<(), VerifyError> {
         let invalid = |source| VerifyError::Signature { tool: tool.clone(), source };
         let signature = Signature::from_base64(b64).map_err(invalid)?;
-        verify_hashed(key, &canonical_bytes(schema), &signature, self.config.low_s).map_err(invalid)
+        verify_hashed(key, canonical, &signature, self.config.low_s).map_err(invalid)
     }
 
     /// The key-pin step shared by schema and skill verification.

@@ -59,8 +59,8 @@ fn key_substitution_after_pinning_is_refused_until_a_forced_repin() {
     let attacker = Publisher::new();
     let err = check(&attacker, &verifier, &attacker.schema, &attacker.signature()).unwrap_err();
     let VerifyError::KeyChanged { pinned, presented, .. } = &err else { panic!("{err}") };
-    assert_eq!(pinned, &real.key.public_key().fingerprint());
-    assert_eq!(presented, &attacker.key.public_key().fingerprint());
+    assert_eq!(pinned, real.key.public_key().fingerprint());
+    assert_eq!(presented, attacker.key.public_key().fingerprint());
     assert_eq!(err.code(), "KEY_PIN_MISMATCH");
     // A plain pin does not overwrite; only the forced re-pin does.
     let (tool, domain) = (ToolName::new("get_weather").unwrap(), Domain::new("example.com").unwrap());
@@ -87,7 +87,7 @@ fn strict_mode_needs_a_pin_and_disabled_mode_checks_no_pin() {
     let err = check(&publisher, &strict, &publisher.schema, &publisher.signature()).unwrap_err();
     assert!(matches!(err, VerifyError::NotPinned { .. }), "{err}");
     let (tool, domain) = (ToolName::new("get_weather").unwrap(), Domain::new("example.com").unwrap());
-    strict.pin(&tool, &domain, &publisher.key.public_key().fingerprint()).unwrap();
+    strict.pin(&tool, &domain, publisher.key.public_key().fingerprint()).unwrap();
     assert_eq!(check(&publisher, &strict, &publisher.schema, &publisher.signature()), Ok(PinStatus::Pinned));
     let (disabled, store) = verifier("disabled".parse().unwrap());
     assert_eq!(check(&publisher, &disabled, &publisher.schema, &publisher.signature()), Ok(PinStatus::NotChecked));
@@ -137,7 +137,7 @@ fn description_only_tampering_is_named() {
 fn revoked_keys_are_refused_inline_and_standalone() {
     let publisher = Publisher::new();
     let (verifier, _) = verifier(PinMode::Tofu);
-    let fingerprint = publisher.key.public_key().fingerprint();
+    let fingerprint = publisher.key.public_key().fingerprint().clone();
     let inline = WellKnownBuilder::new(publisher.key.public_key()).revoked_key(fingerprint.clone()).build();
     let inline = DiscoveryDocument::from_value(&inline).unwrap();
     let err = verify_with(&verifier, "get_weather", "example.com", &publisher.schema, &publisher.signature(), &inline)
