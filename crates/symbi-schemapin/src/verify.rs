@@ -325,7 +325,13 @@ impl Verifier {
         self.config.low_s
     }
 
-    fn check_signature(&self, tool: &ToolName, key: &PublicKey, canonical: &[u8], b64: &str) -> Result<(), VerifyError> {
+    fn check_signature(
+        &self,
+        tool: &ToolName,
+        key: &PublicKey,
+        canonical: &[u8],
+        b64: &str,
+    ) -> Result<(), VerifyError> {
         let invalid = |source| VerifyError::Signature { tool: tool.clone(), source };
         let signature = Signature::from_base64(b64).map_err(invalid)?;
         verify_hashed(key, canonical, &signature, self.config.low_s).map_err(invalid)
