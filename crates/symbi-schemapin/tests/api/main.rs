@@ -6,4 +6,5 @@ mod bundles;
 mod common;
 mod fetch;
 mod interop;
+mod props;
 mod skills;
