@@ -130,3 +130,32 @@ fn our_signed_schemas_verify_in_python() {
         assert_eq!(result, &json!([true, null]));
     }
 }
+
+#[test]
+fn float_spelling_matches_python_for_random_doubles() {
+    // Bit patterns from a fixed xorshift stream cover every exponent range, plus decimal-looking
+    // values around the fixed/scientific switch points (1e-4 and 1e16).
+    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+    let mut floats: Vec<Value> = Vec::new();
+    while floats.len() < 400 {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let f = f64::from_bits(state);
+        if let Some(n) = serde_json::Number::from_f64(f) {
+            floats.push(Value::Number(n));
+        }
+    }
+    for exp in -8..=20 {
+        for mantissa in [1.0, 1.5, 9.999, 123.456] {
+            floats.push(json!(mantissa * 10f64.powi(exp)));
+            floats.push(json!(-mantissa * 10f64.powi(exp)));
+        }
+    }
+    let schema = json!({"floats": floats});
+    let theirs = python(
+        "import json,sys\nfrom schemapin.core import SchemaPinCore\nprint(json.dumps(SchemaPinCore.canonicalize_schema(json.load(sys.stdin))))",
+        &schema,
+    );
+    assert_eq!(String::from_utf8(canonical_bytes(&schema)).unwrap(), theirs.as_str().unwrap());
+}
