@@ -1,6 +1,7 @@
 //! SchemaPin verification cost as a ratio: a full schema verification (strict signature decode,
 //! canonicalize, hash, ECDSA, revocation and pin checks) and the per-invocation recheck, against
-//! one raw aws-lc P-256 verification in the same run.
+//! one raw aws-lc P-256 verification and the published `schemapin` crate's offline verification
+//! of the same schema, all in the same run.
 
 #![expect(missing_docs, reason = "criterion_group! generates an undocumented entry point")]
 
@@ -56,6 +57,25 @@ fn verification(c: &mut Criterion) {
     });
     group.bench_function("recheck_unchanged", |b| {
         b.iter(|| verified.recheck(black_box(&schema)).expect("unchanged"));
+    });
+
+    // The published crate (pure-Rust `p256`), same schema, signature and discovery document.
+    let published: schemapin::types::discovery::WellKnownResponse =
+        serde_json::from_value(WellKnownBuilder::new(key.public_key()).build()).expect("published discovery type");
+    let mut published_pins = schemapin::pinning::KeyPinStore::new();
+    group.bench_function("published_schemapin_1_3_verify", |b| {
+        b.iter(|| {
+            let result = schemapin::verification::verify_schema_offline(
+                black_box(&schema),
+                black_box(&signature),
+                "tools.example.com",
+                "file_reader",
+                &published,
+                None,
+                &mut published_pins,
+            );
+            assert!(result.valid, "the published crate verifies our signature");
+        });
     });
     group.finish();
 }
