@@ -65,6 +65,14 @@ pub enum BundleError {
         /// What was wrong.
         source: DiscoveryError,
     },
+    /// A document's `domain` is not a domain.
+    #[error("trust bundle entry domain `{domain}` is invalid: {source}")]
+    Domain {
+        /// The text given.
+        domain: String,
+        /// What was wrong.
+        source: NameError,
+    },
     /// A revocation document inside the bundle is unusable.
     #[error("trust bundle revocation entry is invalid: {0}")]
     Revocation(#[from] RevocationError),
@@ -158,8 +166,8 @@ impl VerifiedBundle {
             let mut entry =
                 entry.as_object().cloned().ok_or(BundleError::Field { field: "documents", expected: "objects" })?;
             let domain = entry.remove("domain").and_then(|d| d.as_str().map(str::to_owned)).unwrap_or_default();
-            let domain = Domain::new(&domain)
-                .map_err(|e| BundleError::Document { domain: domain.clone(), source: DiscoveryError::ToolName(e) })?;
+            let domain =
+                Domain::new(&domain).map_err(|source| BundleError::Domain { domain: domain.clone(), source })?;
             // An entry with an unusable key (the published fixture carries a `MOCK` PEM) does not
             // void the other domains; asking for that domain reports the entry's error.
             documents.push((domain, DiscoveryDocument::from_value(&Value::Object(entry))));

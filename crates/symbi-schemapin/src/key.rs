@@ -222,7 +222,9 @@ impl SigningKey {
     ///
     /// [`KeyError::NotPem`] or [`KeyError::InvalidPrivateKey`].
     pub fn from_pem(pem: &str) -> Result<Self, KeyError> {
-        let der = pem_decode(pem, "PRIVATE KEY").or_else(|_| pem_decode(pem, "EC PRIVATE KEY"))?;
+        let der = pem_decode(pem, "PRIVATE KEY")
+            .or_else(|_| pem_decode(pem, "EC PRIVATE KEY"))
+            .map_err(|_| KeyError::NotPem { label: "PRIVATE KEY" })?;
         let der = Zeroizing::new(der);
         let pair = EcdsaKeyPair::from_private_key_der(&ECDSA_P256_SHA256_ASN1_SIGNING, &der)
             .map_err(|_| KeyError::InvalidPrivateKey)?;
@@ -317,6 +319,15 @@ mod tests {
         let again = SigningKey::from_pem(&pem).unwrap();
         assert_eq!(again.public_key(), key.public_key());
         assert!(!format!("{key:?}").contains("PRIVATE"));
+    }
+
+    #[test]
+    fn reads_sec1_private_keys() {
+        // The published bundle-authority demo key, converted to SEC1 by `openssl ec`.
+        let sec1 = "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIJWJ/0CigfxrbccKLRxGzzfhVq4siUVr7PxUWjGzprAnoAoGCCqGSM49\nAwEHoUQDQgAEg+aix0OfT3YmM1E+s98N6MoGP7C5CvO1BtD5K4KmJgv6N0B+LNtC\nf4Igu6Z94oyIoVHTUQ6i/cjQ1kzXx3Mv0w==\n-----END EC PRIVATE KEY-----\n";
+        let key = SigningKey::from_pem(sec1).unwrap();
+        assert_eq!(key.public_key(), &PublicKey::from_pem(GO_PUBLIC).unwrap());
+        assert_eq!(SigningKey::from_pem(GO_PUBLIC).unwrap_err(), KeyError::NotPem { label: "PRIVATE KEY" });
     }
 
     #[test]

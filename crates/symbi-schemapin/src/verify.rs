@@ -166,7 +166,9 @@ pub enum VerifyError {
 }
 
 impl VerifyError {
-    /// The ecosystem's upper-case error code for this failure.
+    /// The upper-case error code: the ecosystem's where one exists (`SIGNATURE_INVALID`,
+    /// `KEY_REVOKED`, `KEY_PIN_MISMATCH`, …); `SCHEMA_MISMATCH` for a schema that is not the
+    /// published tool and `PIN_STORE_FAILED` are ours.
     pub fn code(&self) -> &'static str {
         match self {
             Self::UnsupportedCanonicalization { .. } => "CANONICALIZATION_UNSUPPORTED",

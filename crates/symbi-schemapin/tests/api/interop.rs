@@ -159,3 +159,25 @@ fn float_spelling_matches_python_for_random_doubles() {
     );
     assert_eq!(String::from_utf8(canonical_bytes(&schema)).unwrap(), theirs.as_str().unwrap());
 }
+
+#[test]
+fn vector_private_keys_load_and_match_their_discovery_keys() {
+    for (private, discovery) in [
+        ("python/demo_private_key.pem", "python/demo_well_known.json"),
+        ("javascript/demo_private_key.pem", "javascript/demo_well_known.json"),
+        ("go-negative/developer_demo_private_key.pem", "go-negative/developer_demo_well_known.json"),
+        ("go-negative/client_demo_private_key.pem", "go-negative/client_demo_well_known.json"),
+    ] {
+        let key = SigningKey::from_pem(std::str::from_utf8(&vector(private)).unwrap()).unwrap();
+        assert_eq!(
+            Some(key.public_key()),
+            DiscoveryDocument::from_json(&vector(discovery)).unwrap().select_key(None).ok()
+        );
+    }
+    let authority =
+        SigningKey::from_pem(std::str::from_utf8(&vector("bundle/authority_private.pem")).unwrap()).unwrap();
+    assert_eq!(
+        authority.public_key().fingerprint().as_str(),
+        "sha256:8120d9001e5cb51e54e2910c0e5fe97bf1ed4e699587f5af94e285a9bbafa07d"
+    );
+}
