@@ -50,6 +50,7 @@
 mod bundle;
 mod canonical;
 mod discovery;
+mod envelope;
 mod fetch;
 mod json;
 mod key;
@@ -65,6 +66,7 @@ mod wellknown;
 pub use bundle::{BUNDLE_AUTHORITY_DOMAIN, BundleError, TrustBundle, VerifiedBundle, sign_bundle};
 pub use canonical::{CANONICALIZATION_ID, canonical_bytes, schema_hash};
 pub use discovery::{DiscoveryDocument, DiscoveryError, DiscoveryKey, KeySelectError, ToolDrift, ToolPin};
+pub use envelope::{EnvelopeError, SignedSchema};
 pub use fetch::{
     AddressPolicy, FetchError, Fetcher, FetcherConfig, Transport, TransportError, TransportRequest, TransportResponse,
 };
