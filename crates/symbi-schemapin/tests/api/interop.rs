@@ -5,8 +5,8 @@
 
 use serde_json::{Value, json};
 use symbi_schemapin::{
-    DiscoveryDocument, PinStatus, SignatureError, SigningKey, VerifyError, WellKnownBuilder, canonical_bytes,
-    sign_schema,
+    DiscoveryDocument, PinStatus, SignatureError, SignedSchema, SigningKey, VerifyError, WellKnownBuilder,
+    canonical_bytes, sign_schema,
 };
 
 use crate::common::{python, vector, vector_json, verify};
@@ -180,4 +180,22 @@ fn vector_private_keys_load_and_match_their_discovery_keys() {
         authority.public_key().fingerprint().as_str(),
         "sha256:8120d9001e5cb51e54e2910c0e5fe97bf1ed4e699587f5af94e285a9bbafa07d"
     );
+}
+
+#[test]
+fn our_signed_schema_files_pass_the_python_cli() {
+    let key = SigningKey::generate().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (envelope, public) = (dir.path().join("tool.signed.json"), dir.path().join("key.pem"));
+    let signed = SignedSchema::sign(vector_json("sample_schemas/mcp_tool.json"), &key, None, 1_780_000_000).unwrap();
+    std::fs::write(&envelope, signed.to_json()).unwrap();
+    std::fs::write(&public, key.public_key().to_pem()).unwrap();
+    let report = python(
+        "import json,sys\nfrom tools.verify_schema import main\nd = json.load(sys.stdin)\n\
+         sys.argv = ['schemapin-verify', '--schema', d['file'], '--public-key', d['key'], '--json', '--exit-code']\n\
+         sys.exit(main())",
+        &json!({"file": envelope, "key": public}),
+    );
+    assert_eq!(report["valid"], json!(1), "{report}");
+    assert_eq!(report["results"][0]["key_fingerprint"], json!(key.public_key().fingerprint().as_str()));
 }
