@@ -284,3 +284,38 @@ fn high_s_twin(der: &[u8]) -> Vec<u8> {
     let body = [&[0x02, r_len as u8][..], r, &[0x02, 33][..], &s_der[..]].concat();
     [&[0x30, body.len() as u8][..], &body[..]].concat()
 }
+
+#[test]
+fn seed_form_documents_choose_the_key_by_kid() {
+    let (old, new) = (SigningKey::generate().unwrap(), SigningKey::generate().unwrap());
+    let schema = json!({"name": "get_weather", "description": "Weather for a city"});
+    let jwk = |kid: &str, key: &SigningKey| {
+        let (x, y) = key.public_key().jwk_coordinates();
+        json!({"kid": kid, "kty": "EC", "crv": "P-256", "x": x, "y": y})
+    };
+    let pins = WellKnownBuilder::new(new.public_key()).tool(&schema).unwrap().build()["tool_pins"].clone();
+    let seed = json!({
+        "schema_version": "0.2.0",
+        "tool_pins": pins,
+        "signing_keys": [jwk("key-2025-03", &old), jwk("key-2025-04", &new)],
+    });
+    let discovery = DiscoveryDocument::from_value(&seed).unwrap();
+    let signature = sign_schema(&new, &schema).unwrap().to_base64();
+    let (tool, domain) = (ToolName::new("get_weather").unwrap(), Domain::new("api.example.com").unwrap());
+    let (verifier, _) = verifier(PinMode::Tofu);
+    let request = |kid| SchemaRequest {
+        tool: &tool,
+        domain: &domain,
+        schema: &schema,
+        signature: &signature,
+        kid,
+        canonicalization: None,
+        discovery: &discovery,
+        revocation: None,
+    };
+    assert_eq!(verifier.verify(&request(None)).unwrap_err().code(), "KEY_NOT_FOUND");
+    let wrong = verifier.verify(&request(Some("key-2025-03"))).unwrap_err();
+    assert!(matches!(wrong, VerifyError::Signature { source: SignatureError::Mismatch, .. }), "{wrong}");
+    let verified = verifier.verify(&request(Some("key-2025-04"))).unwrap();
+    assert_eq!(verified.fingerprint(), new.public_key().fingerprint());
+}
