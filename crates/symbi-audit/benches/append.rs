@@ -1,0 +1,2 @@
+//! Append benchmarks.
+fn main() {}

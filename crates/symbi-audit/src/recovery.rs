@@ -1,0 +1,221 @@
+//! Opening a log after any kind of stop: scan every segment, rebuild the index, check the chain
+//! and the signed checkpoints, and cut off a torn tail (the unfinished write of a crash). Any
+//! other damage refuses the open, so a log with a hole is never silently appended to.
+
+use std::fs::{self, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::checkpoint::Checkpoint;
+use crate::encoding::{DecodeError, FrameRead};
+use crate::hash::Sha256Hash;
+use crate::index::Index;
+use crate::json::{self, Parsed};
+use crate::segment::{self, LIVE_DIR, Resume};
+
+/// The file of signed checkpoints, one JSON line each.
+pub(crate) const CHECKPOINT_FILE: &str = "checkpoints.jsonl";
+
+/// Opening a log failed; nothing was appended.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum OpenError {
+    /// A file or folder of the log could not be read or written.
+    #[error("cannot open audit log file `{path}`: {source}")]
+    Io {
+        /// The file or folder.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// Another process has the log open for writing.
+    #[error("audit log `{path}` is already open in another process")]
+    Locked {
+        /// The log's data directory.
+        path: PathBuf,
+    },
+    /// The log is damaged beyond a torn tail; it is left untouched.
+    #[error("audit log file `{path}` is damaged at offset {offset}: {damage}; run `symbi audit verify` to locate it")]
+    Damaged {
+        /// The file.
+        path: PathBuf,
+        /// The byte offset of the damage.
+        offset: u64,
+        /// What is wrong.
+        damage: Damage,
+    },
+}
+
+/// What is wrong with a damaged log.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Damage {
+    /// A record does not decode or does not match its hash.
+    #[error("record is unreadable: {0}")]
+    Unreadable(DecodeError),
+    /// A record has the wrong sequence number (missing, inserted or reordered records).
+    #[error("expected record {expected} but found record {found}")]
+    OutOfSequence {
+        /// The sequence number that should come next.
+        expected: u64,
+        /// The one found.
+        found: u64,
+    },
+    /// A record's `prev_hash` is not the previous record's `entry_hash`.
+    #[error("record {seq} does not chain to the record before it")]
+    BrokenChain {
+        /// The record's sequence number.
+        seq: u64,
+    },
+    /// A signed checkpoint does not match the records.
+    #[error("signed checkpoint at tree size {tree_size} does not match the records")]
+    CheckpointMismatch {
+        /// The checkpoint's tree size.
+        tree_size: u64,
+    },
+    /// The checkpoint file is not valid JSON lines.
+    #[error("checkpoint line is invalid")]
+    BadCheckpointLine,
+}
+
+/// What open found and fixed.
+#[derive(Debug)]
+pub(crate) struct Recovered {
+    pub(crate) index: Index,
+    pub(crate) resume: Resume,
+    pub(crate) repair: Option<Repair>,
+}
+
+/// A torn tail that open cut off.
+#[derive(Debug)]
+pub(crate) struct Repair {
+    pub(crate) path: PathBuf,
+    pub(crate) offset: u64,
+    pub(crate) dropped: u64,
+}
+
+/// Scans `dir`, repairing a torn tail, and returns the index and where appends resume.
+pub(crate) fn recover(dir: &Path, max_segment_bytes: u64) -> Result<Recovered, OpenError> {
+    let live = dir.join(LIVE_DIR);
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| OpenError::Io { path, source }
+    };
+    let segments = segment::list(dir).map_err(io(dir))?;
+    let mut index = Index::default();
+    let mut head = Sha256Hash::ZERO;
+    let mut last_timestamp_ms = 0;
+    let mut repair = None;
+    let mut last = None;
+    let count = segments.len();
+    for (position, file) in segments.into_iter().enumerate() {
+        let damaged = |offset, damage| OpenError::Damaged { path: file.path.clone(), offset, damage };
+        if file.first_seq != index.len() {
+            return Err(damaged(0, Damage::OutOfSequence { expected: index.len(), found: file.first_seq }));
+        }
+        let bytes = fs::read(&file.path).map_err(io(&file.path))?;
+        let mut failure = None;
+        let end = segment::scan(&bytes, |offset, read| match read {
+            FrameRead::Record { record, .. } => {
+                if record.seq != index.len() {
+                    failure = Some(damaged(offset, Damage::OutOfSequence { expected: index.len(), found: record.seq }));
+                    return false;
+                }
+                if record.prev_hash != head {
+                    failure = Some(damaged(offset, Damage::BrokenChain { seq: record.seq }));
+                    return false;
+                }
+                head = record.entry_hash;
+                last_timestamp_ms = record.timestamp_ms;
+                index.offsets.push(offset);
+                index.tree.push(record.entry_hash);
+                true
+            }
+            FrameRead::Incomplete => false,
+            FrameRead::Corrupt(error) => {
+                failure = Some(damaged(offset, Damage::Unreadable(error)));
+                false
+            }
+        });
+        if let Some(failure) = failure {
+            // A complete but unreadable frame is a torn tail only when it is the last thing
+            // in the newest segment and nothing but zeros follows (a crash that extended the
+            // file without writing it). Anything else is damage.
+            let is_tail = position + 1 == count && bytes.get(end..).is_some_and(|rest| rest.iter().all(|&b| b == 0));
+            if !is_tail || !matches!(failure, OpenError::Damaged { damage: Damage::Unreadable(_), .. }) {
+                return Err(failure);
+            }
+        }
+        let end = end as u64;
+        let len = bytes.len() as u64;
+        if end < len {
+            if position + 1 != count {
+                return Err(damaged(end, Damage::Unreadable(DecodeError::Truncated { field: "frame" })));
+            }
+            let file_handle = OpenOptions::new().write(true).open(&file.path).map_err(io(&file.path))?;
+            file_handle.set_len(end).map_err(io(&file.path))?;
+            file_handle.sync_all().map_err(io(&file.path))?;
+            repair = Some(Repair { path: file.path.clone(), offset: end, dropped: len - end });
+        }
+        if position + 1 == count && file.path.parent() == Some(live.as_path()) {
+            last = Some((file.clone(), end));
+        }
+        index.segments.push(file);
+    }
+    index.checkpoints = read_checkpoints(dir)?;
+    for checkpoint in &index.checkpoints {
+        if index.tree.root(checkpoint.tree_size) != Some(checkpoint.root_hash) {
+            return Err(OpenError::Damaged {
+                path: dir.join(CHECKPOINT_FILE),
+                offset: 0,
+                damage: Damage::CheckpointMismatch { tree_size: checkpoint.tree_size },
+            });
+        }
+    }
+    let next_seq = index.len();
+    Ok(Recovered {
+        index,
+        resume: Resume { dir: live, last, next_seq, head, last_timestamp_ms, max_segment_bytes },
+        repair,
+    })
+}
+
+/// Reads the signed checkpoints, dropping a torn last line (a crash during its write).
+fn read_checkpoints(dir: &Path) -> Result<Vec<Checkpoint>, OpenError> {
+    let path = dir.join(CHECKPOINT_FILE);
+    let text = match fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(source) => return Err(OpenError::Io { path, source }),
+    };
+    let complete = text.rfind('\n').map_or(0, |at| at + 1);
+    let mut checkpoints = Vec::new();
+    let mut offset = 0u64;
+    for line in text.get(..complete).unwrap_or_default().lines() {
+        match json::parse_line(line) {
+            Ok(Parsed::Checkpoint(checkpoint)) => checkpoints.push(checkpoint),
+            Ok(Parsed::Record(_)) | Err(_) => {
+                return Err(OpenError::Damaged { path, offset, damage: Damage::BadCheckpointLine });
+            }
+        }
+        offset += line.len() as u64 + 1;
+    }
+    if complete < text.len() {
+        let file = OpenOptions::new()
+            .write(true)
+            .open(&path)
+            .map_err(|source| OpenError::Io { path: path.clone(), source })?;
+        file.set_len(complete as u64)
+            .and_then(|()| file.sync_all())
+            .map_err(|source| OpenError::Io { path, source })?;
+    }
+    Ok(checkpoints)
+}
+
+/// Appends one checkpoint line to the checkpoint file and syncs it.
+pub(crate) fn append_checkpoint(file: &mut fs::File, checkpoint: &Checkpoint) -> std::io::Result<()> {
+    let mut line = json::checkpoint_to_line(checkpoint);
+    line.push('\n');
+    file.write_all(line.as_bytes())?;
+    file.sync_data()
+}

@@ -1,0 +1,218 @@
+//! Tamper tests: each kind of tampering is detected at the right record, on an export and on a
+//! data directory.
+
+#![expect(clippy::indexing_slicing, reason = "tests index fixtures whose shape they assert")]
+
+use std::fs;
+
+use super::*;
+use crate::json::{Parsed, parse_line, record_to_line};
+use crate::log::{AuditConfig, AuditLog};
+use crate::record::{Decision, Event};
+
+/// A log of `n` records signed every `checkpoint_every` records, exported.
+struct Export {
+    checkpoints: Vec<String>,
+    records: Vec<String>,
+    key: CheckpointPublicKey,
+    _dir: tempfile::TempDir,
+}
+
+fn export(n: u64, checkpoint_every: u64) -> Export {
+    let dir = tempfile::tempdir().unwrap();
+    let log = open(dir.path(), checkpoint_every);
+    fill(&log, n);
+    let mut out = Vec::new();
+    log.export_jsonl(&mut out).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    let (checkpoints, records) = text.lines().map(str::to_owned).partition(|line| line.starts_with("{\"checkpoint\""));
+    Export { checkpoints, records, key: *log.public_key(), _dir: dir }
+}
+
+fn open(dir: &Path, checkpoint_every: u64) -> AuditLog {
+    let config = AuditConfig { checkpoint_every, checkpoint_interval: None, ..AuditConfig::default() };
+    AuditLog::open(dir, &config).unwrap()
+}
+
+fn fill(log: &AuditLog, n: u64) {
+    for i in 0..n {
+        let decision = if i % 3 == 0 { Decision::Deny } else { Decision::Allow };
+        let event = Event::approval_resolved(format!("agent-{i}"), "invoke_tool", "get_weather", decision);
+        log.append_blocking(event).unwrap();
+    }
+}
+
+impl Export {
+    fn verify(&self) -> Result<VerifyReport, VerifyError> {
+        let text = self.checkpoints.iter().chain(&self.records).cloned().collect::<Vec<_>>().join("\n");
+        verify_jsonl(text.as_bytes(), &self.key)
+    }
+
+    fn record(&self, position: usize) -> Record {
+        match parse_line(&self.records[position]).unwrap() {
+            Parsed::Record(claimed) => claimed.record,
+            Parsed::Checkpoint(_) => panic!("not a record"),
+        }
+    }
+
+    /// Replaces the record at `position` with `record` re-sealed after `edit`.
+    fn reseal(&mut self, position: usize, prev_hash: Sha256Hash, edit: impl FnOnce(&mut Event)) -> Record {
+        let old = self.record(position);
+        let mut event = old.event.clone();
+        edit(&mut event);
+        let record = encoding::seal(&mut Vec::new(), old.seq, old.timestamp_ms, event, prev_hash);
+        self.records[position] = record_to_line(&record);
+        record
+    }
+}
+
+fn tampering(result: Result<VerifyReport, VerifyError>) -> Tampering {
+    match result {
+        Err(VerifyError::Tampered(tampering)) => tampering,
+        other => panic!("expected tampering, got {other:?}"),
+    }
+}
+
+fn check(result: Result<VerifyReport, VerifyError>, position: u64, kind: &Tamper) {
+    let found = tampering(result);
+    assert_eq!((found.position(), found.kind()), (Some(position), kind), "{found}");
+}
+
+#[test]
+fn an_untouched_export_verifies() {
+    let export = export(25, 10);
+    let report = export.verify().unwrap();
+    assert_eq!((report.records, report.checkpoints), (25, 2));
+}
+
+#[test]
+fn a_changed_field_is_named() {
+    let mut export = export(12, 10);
+    export.records[5] = export.records[5].replace("agent-5", "mallory");
+    check(export.verify(), 5, &Tamper::Changed);
+}
+
+#[test]
+fn a_changed_record_with_a_recomputed_hash_is_named() {
+    let mut export = export(12, 0);
+    let prev = export.record(5).prev_hash;
+    export.reseal(5, prev, |event| event.decision = Some(Decision::RequireApproval));
+    let found = tampering(export.verify());
+    assert_eq!(
+        (found.position(), found.event_id(), found.kind()),
+        (Some(5), Some(EventId::from_seq(5)), &Tamper::Changed)
+    );
+}
+
+#[test]
+fn a_deleted_record_is_named() {
+    let mut export = export(12, 0);
+    export.records.remove(5);
+    check(export.verify(), 5, &Tamper::Deleted { missing: EventId::from_seq(5) });
+}
+
+#[test]
+fn an_inserted_copy_is_named() {
+    let mut export = export(12, 0);
+    let copy = export.records[3].clone();
+    export.records.insert(6, copy);
+    check(export.verify(), 6, &Tamper::Inserted);
+}
+
+#[test]
+fn an_inserted_forgery_that_chains_is_named() {
+    let mut export = export(12, 0);
+    let prev = export.record(4).entry_hash;
+    let genuine = export.records[5].clone();
+    export.reseal(5, prev, |event| event.agent = Some("forged".into()));
+    export.records.insert(6, genuine);
+    let found = tampering(export.verify());
+    assert_eq!((found.position(), found.kind()), (Some(5), &Tamper::Inserted), "{found}");
+}
+
+#[test]
+fn reordered_records_are_named() {
+    let mut export = export(12, 0);
+    export.records.swap(5, 6);
+    check(export.verify(), 5, &Tamper::Reordered { expected: EventId::from_seq(5) });
+    let mut moved = self::export(12, 0);
+    let record = moved.records.remove(2);
+    moved.records.push(record);
+    check(moved.verify(), 2, &Tamper::Reordered { expected: EventId::from_seq(2) });
+}
+
+#[test]
+fn truncation_below_a_checkpoint_is_named() {
+    let mut export = export(25, 10);
+    export.records.truncate(15);
+    check(export.verify(), 15, &Tamper::Truncated { checkpoint_size: 20, records: 15 });
+}
+
+#[test]
+fn a_rewritten_and_rechained_tail_is_caught_by_the_checkpoints() {
+    for (every, expected_position) in [(1, 12), (5, 10)] {
+        let mut export = export(20, every);
+        let mut prev = export.record(11).entry_hash;
+        for position in 12..20 {
+            let record = export.reseal(position, prev, |event| {
+                if position == 12 {
+                    event.decision = Some(Decision::Allow);
+                }
+            });
+            prev = record.entry_hash;
+        }
+        check(export.verify(), expected_position, &Tamper::Rechained { checkpoint_size: expected_position + every });
+    }
+}
+
+#[test]
+fn a_forged_checkpoint_is_rejected() {
+    let mut export = export(12, 10);
+    export.checkpoints[0] = export.checkpoints[0].replace("\"tree_size\":10", "\"tree_size\":9");
+    let found = tampering(export.verify());
+    assert_eq!(found.kind(), &Tamper::BadCheckpointSignature { tree_size: 9 });
+}
+
+#[test]
+fn a_changed_byte_in_a_segment_is_named_and_refuses_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = {
+        let log = open(dir.path(), 4);
+        fill(&log, 10);
+        *log.public_key()
+    };
+    let segment = segment::list(dir.path()).unwrap().remove(0).path;
+    let bytes = fs::read(&segment).unwrap();
+    let at = bytes.windows(7).position(|w| w == b"agent-3").unwrap();
+    let mut changed = bytes;
+    changed[at + 6] = b'X';
+    fs::write(&segment, &changed).unwrap();
+    check(verify_dir(dir.path(), &key), 3, &Tamper::Changed);
+    assert!(matches!(
+        AuditLog::open(dir.path(), &AuditConfig::default()),
+        Err(crate::OpenError::Damaged { damage: crate::Damage::Unreadable(DecodeError::HashMismatch), .. })
+    ));
+}
+
+#[test]
+fn a_torn_tail_is_reported_offline_and_repaired_on_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = {
+        let log = open(dir.path(), 0);
+        fill(&log, 5);
+        *log.public_key()
+    };
+    let segment = segment::list(dir.path()).unwrap().remove(0).path;
+    let len = fs::metadata(&segment).unwrap().len();
+    fs::OpenOptions::new().write(true).open(&segment).unwrap().set_len(len - 10).unwrap();
+    check(verify_dir(dir.path(), &key), 4, &Tamper::TornTail);
+
+    let log = open(dir.path(), 0);
+    assert_eq!(log.len(), 5, "four records kept, one repair record added");
+    let repair = log.record(EventId::from_seq(4)).unwrap().unwrap();
+    assert_eq!(repair.event().kind, crate::EventKind::LogRepair);
+    assert!(repair.event().reason.as_deref().unwrap().contains("torn tail"), "{repair:?}");
+    log.verify().unwrap();
+    drop(log);
+    verify_dir(dir.path(), &key).unwrap();
+}
