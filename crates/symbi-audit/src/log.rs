@@ -28,7 +28,6 @@ use crate::writer::{AppendError, Command, Pacing, Receipt, Writer};
 
 /// How a log paces checkpoints, sizes segments and batches appends. Every field has a default.
 #[derive(Debug, Clone)]
-#[non_exhaustive]
 pub struct AuditConfig {
     /// Sign a checkpoint after this many new records (0: only on request or by time).
     pub checkpoint_every: u64,

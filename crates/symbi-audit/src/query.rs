@@ -8,7 +8,6 @@ use crate::record::{Decision, EventId, EventIdParseError, EventKind, Record};
 
 /// Which records a query returns; empty fields match everything.
 #[derive(Debug, Clone)]
-#[non_exhaustive]
 pub struct QueryFilter {
     /// Only records about this agent.
     pub agent: Option<String>,
