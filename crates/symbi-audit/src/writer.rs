@@ -145,6 +145,9 @@ impl Writer {
                 // A failed periodic checkpoint stops the log like a failed append would.
                 let _ = self.checkpoint();
                 last_checkpoint = Instant::now();
+            } else if due_by_time {
+                // Nothing new to sign: start the next interval instead of waking at once again.
+                last_checkpoint = Instant::now();
             }
         }
     }

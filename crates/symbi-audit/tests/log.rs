@@ -173,3 +173,30 @@ fn a_second_writer_is_refused_and_oversized_records_fail_closed() {
     assert!(matches!(log.append_blocking(huge), Err(symbi_audit::AppendError::TooLarge { .. })));
     assert!(log.is_empty());
 }
+
+#[test]
+fn checkpoints_are_signed_by_count_and_by_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let by_count = AuditLog::open(dir.path(), &config(3)).unwrap();
+    for i in 0..7 {
+        by_count.append_blocking(Event::agent_lifecycle(format!("agent-{i}"), "started")).unwrap();
+    }
+    assert_eq!(by_count.latest_checkpoint().unwrap().tree_size(), 6);
+    drop(by_count);
+
+    let timed = AuditConfig {
+        checkpoint_every: 0,
+        checkpoint_interval: Some(std::time::Duration::from_millis(30)),
+        ..AuditConfig::default()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let log = AuditLog::open(dir.path(), &timed).unwrap();
+    log.append_blocking(Event::agent_lifecycle("planner-01", "started")).unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while log.latest_checkpoint().is_none() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let checkpoint = log.latest_checkpoint().unwrap();
+    assert_eq!(checkpoint.tree_size(), 1);
+    checkpoint.verify_signature(log.public_key()).unwrap();
+}
