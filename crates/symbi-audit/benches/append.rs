@@ -10,9 +10,18 @@ use std::time::{Duration, Instant};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use symbi_audit::{AuditConfig, AuditLog, Decision, Event, ReplayInputs, Sha256Hash, verify_dir};
 
-/// Records each appender writes per measured iteration.
+/// Records each appender writes per measured iteration (and per smoke-run iteration).
 const PER_APPENDER: u64 = 40;
+const SMOKE_PER_APPENDER: u64 = 2;
+/// The log size verification is measured on (`cargo bench`); the smoke run under `cargo test`
+/// uses a small log so CI stays quick.
 const VERIFY_RECORDS: u64 = 100_000;
+const SMOKE_RECORDS: u64 = 1_000;
+
+/// Whether this is a measuring run (`cargo bench` passes `--bench`) rather than a smoke run.
+fn measuring() -> bool {
+    std::env::args().any(|arg| arg == "--bench")
+}
 
 fn event(appender: u64, i: u64) -> Event {
     let replay = ReplayInputs::new(
@@ -54,10 +63,11 @@ fn config(max_batch: usize) -> AuditConfig {
 }
 
 fn bench_append(c: &mut Criterion) {
+    let per_appender = if measuring() { PER_APPENDER } else { SMOKE_PER_APPENDER };
     let mut group = c.benchmark_group("append");
     group.sample_size(10).warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(3));
     for appenders in [1, 16, 64] {
-        group.throughput(Throughput::Elements(appenders * PER_APPENDER));
+        group.throughput(Throughput::Elements(appenders * per_appender));
         for (name, max_batch) in [("group_commit", 4096), ("fsync_per_record", 1)] {
             let dir = tempfile::tempdir().unwrap();
             let log = AuditLog::open(dir.path(), &config(max_batch)).unwrap();
@@ -65,7 +75,7 @@ fn bench_append(c: &mut Criterion) {
                 b.iter_custom(|iters| {
                     let start = Instant::now();
                     for _ in 0..iters {
-                        run(&log, appenders, PER_APPENDER);
+                        run(&log, appenders, per_appender);
                     }
                     start.elapsed()
                 });
@@ -75,6 +85,9 @@ fn bench_append(c: &mut Criterion) {
     group.finish();
 
     // Latency percentiles at 64 appenders, outside criterion (it reports means only).
+    if !measuring() {
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
     let log = AuditLog::open(dir.path(), &config(4096)).unwrap();
     let mut latencies = run(&log, 64, 200);
@@ -84,18 +97,19 @@ fn bench_append(c: &mut Criterion) {
 }
 
 fn bench_verify(c: &mut Criterion) {
+    let records = if measuring() { VERIFY_RECORDS } else { SMOKE_RECORDS };
     let dir = tempfile::tempdir().unwrap();
     let key = {
         let log = AuditLog::open(dir.path(), &config(4096)).unwrap();
-        run(&log, 64, VERIFY_RECORDS / 64);
-        let rest = VERIFY_RECORDS - log.len();
+        run(&log, 64, records / 64);
+        let rest = records - log.len();
         run(&log, 1, rest);
         *log.public_key()
     };
     let mut group = c.benchmark_group("verify");
-    group.sample_size(10).throughput(Throughput::Elements(VERIFY_RECORDS));
-    group.bench_function("verify_dir/100000", |b| {
-        b.iter(|| assert_eq!(verify_dir(dir.path(), &key).unwrap().records, VERIFY_RECORDS));
+    group.sample_size(10).throughput(Throughput::Elements(records));
+    group.bench_function(format!("verify_dir/{records}"), |b| {
+        b.iter(|| assert_eq!(verify_dir(dir.path(), &key).unwrap().records, records));
     });
     group.finish();
 }

@@ -199,7 +199,7 @@ impl AuditLog {
     }
 
     /// Appends `event`; returns once the record is durable (fsynced). Concurrent appends share
-    /// one fsync.
+    /// one fsync. Dropping the future does not withdraw the event: once submitted it is written.
     ///
     /// # Errors
     /// Any [`AppendError`]: the record is then not durable and the action must fail closed.

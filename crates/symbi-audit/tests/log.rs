@@ -200,3 +200,28 @@ fn checkpoints_are_signed_by_count_and_by_time() {
     assert_eq!(checkpoint.tree_size(), 1);
     checkpoint.verify_signature(log.public_key()).unwrap();
 }
+
+#[tokio::test]
+async fn a_deleted_archived_segment_is_never_silent() {
+    let dir = tempfile::tempdir().unwrap();
+    let small = AuditConfig { segment_max_bytes: 256, ..config(0) };
+    let key = {
+        let log = AuditLog::open(dir.path(), &small).unwrap();
+        for i in 0..12 {
+            log.append(Event::agent_lifecycle(format!("agent-{i}"), "deleted")).await.unwrap();
+        }
+        assert!(log.archive_segments().await.unwrap() > 0);
+        *log.public_key()
+    };
+    let oldest = std::fs::read_dir(dir.path().join("archive")).unwrap().map(|e| e.unwrap().path()).min().unwrap();
+    std::fs::remove_file(oldest).unwrap();
+    assert!(matches!(
+        AuditLog::open(dir.path(), &small),
+        Err(symbi_audit::OpenError::Damaged { damage: symbi_audit::Damage::OutOfSequence { expected: 0, .. }, .. })
+    ));
+    let Err(symbi_audit::VerifyError::Tampered(tampering)) = verify_dir(dir.path(), &key) else {
+        panic!("a missing segment must fail verification")
+    };
+    assert_eq!(tampering.position(), Some(0));
+    assert_eq!(tampering.kind(), &symbi_audit::Tamper::Deleted { missing: EventId::from_seq(0) });
+}
