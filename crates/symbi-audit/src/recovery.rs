@@ -114,15 +114,16 @@ pub(crate) fn recover(dir: &Path, max_segment_bytes: u64) -> Result<Recovered, O
             return Err(damaged(0, Damage::OutOfSequence { expected: index.len(), found: file.first_seq }));
         }
         let bytes = fs::read(&file.path).map_err(io(&file.path))?;
-        let mut failure = None;
+        let mut broken = None;
+        let mut unreadable = DecodeError::Truncated { field: "frame" };
         let end = segment::scan(&bytes, |offset, read| match read {
             FrameRead::Record { record, .. } => {
                 if record.seq != index.len() {
-                    failure = Some(damaged(offset, Damage::OutOfSequence { expected: index.len(), found: record.seq }));
+                    broken = Some(damaged(offset, Damage::OutOfSequence { expected: index.len(), found: record.seq }));
                     return false;
                 }
                 if record.prev_hash != head {
-                    failure = Some(damaged(offset, Damage::BrokenChain { seq: record.seq }));
+                    broken = Some(damaged(offset, Damage::BrokenChain { seq: record.seq }));
                     return false;
                 }
                 head = record.entry_hash;
@@ -133,32 +134,28 @@ pub(crate) fn recover(dir: &Path, max_segment_bytes: u64) -> Result<Recovered, O
             }
             FrameRead::Incomplete => false,
             FrameRead::Corrupt(error) => {
-                failure = Some(damaged(offset, Damage::Unreadable(error)));
+                unreadable = error;
                 false
             }
         });
-        if let Some(failure) = failure {
-            // A complete but unreadable frame is a torn tail only when it is the last thing
-            // in the newest segment and nothing but zeros follows (a crash that extended the
-            // file without writing it). Anything else is damage.
-            let is_tail = position + 1 == count && bytes.get(end..).is_some_and(|rest| rest.iter().all(|&b| b == 0));
-            if !is_tail || !matches!(failure, OpenError::Damaged { damage: Damage::Unreadable(_), .. }) {
-                return Err(failure);
-            }
+        // Whole records that do not chain are never a crash's doing.
+        if let Some(broken) = broken {
+            return Err(broken);
         }
-        let end = end as u64;
-        let len = bytes.len() as u64;
-        if end < len {
-            if position + 1 != count {
-                return Err(damaged(end, Damage::Unreadable(DecodeError::Truncated { field: "frame" })));
+        let is_tail = position + 1 == count && file.path.parent() == Some(live.as_path());
+        let rest = bytes.get(end..).unwrap_or_default();
+        if !segment::is_unwritten(rest) {
+            // Past the last whole record of the segment being written lies what an unfinished
+            // batch left: no appender was answered for it, so it is cut off (and recorded).
+            // Anywhere else such bytes are damage.
+            if !is_tail {
+                return Err(damaged(end as u64, Damage::Unreadable(unreadable)));
             }
-            let file_handle = OpenOptions::new().write(true).open(&file.path).map_err(io(&file.path))?;
-            file_handle.set_len(end).map_err(io(&file.path))?;
-            file_handle.sync_all().map_err(io(&file.path))?;
-            repair = Some(Repair { path: file.path.clone(), offset: end, dropped: len - end });
+            let dropped = rest.iter().rposition(|&b| b != 0).map_or(0, |last| last + 1) as u64;
+            repair = Some(Repair { path: file.path.clone(), offset: end as u64, dropped });
         }
-        if position + 1 == count && file.path.parent() == Some(live.as_path()) {
-            last = Some((file.clone(), end));
+        if is_tail {
+            last = Some((file.clone(), end as u64));
         }
         index.segments.push(file);
     }
@@ -171,6 +168,12 @@ pub(crate) fn recover(dir: &Path, max_segment_bytes: u64) -> Result<Recovered, O
                 damage: Damage::CheckpointMismatch { tree_size: checkpoint.tree_size },
             });
         }
+    }
+    // Only once the signed checkpoints agree with what is kept is anything cut off, so damage
+    // they would expose is never destroyed by a "repair".
+    if let Some(repair) = &repair {
+        let file = OpenOptions::new().write(true).open(&repair.path).map_err(io(&repair.path))?;
+        file.set_len(repair.offset).and_then(|()| file.sync_all()).map_err(io(&repair.path))?;
     }
     let next_seq = index.len();
     Ok(Recovered {

@@ -2,9 +2,14 @@
 //! `encoding`) named for the sequence number of its first record; `segments/` holds the live
 //! ones and `archive/` the archived ones, and together they must cover every record from 0.
 //! This module lists and scans them and owns the append-side file handle.
+//!
+//! The segment being written is preallocated with zeros ahead of the data, so each batch is an
+//! overwrite inside the file and its `fdatasync` flushes data blocks only, without a journal
+//! commit for a new file size; that is most of what a durable append costs. A zero length word
+//! followed by nothing but zeros is therefore the clean end of a segment's data.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::Write;
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
 use crate::encoding::{self, FrameRead};
@@ -56,6 +61,11 @@ pub(crate) fn list(dir: &Path) -> std::io::Result<Vec<SegmentFile>> {
     Ok(segments)
 }
 
+/// Whether `bytes` is all zeros: preallocated space past the end of a segment's data.
+pub(crate) fn is_unwritten(bytes: &[u8]) -> bool {
+    bytes.iter().all(|&b| b == 0)
+}
+
 /// Calls `each(offset, frame)` for every frame of `bytes` until one is not a whole record,
 /// which is passed too; returns the end offset of the last whole record.
 pub(crate) fn scan(bytes: &[u8], mut each: impl FnMut(u64, FrameRead) -> bool) -> usize {
@@ -82,7 +92,10 @@ pub(crate) fn scan(bytes: &[u8], mut each: impl FnMut(u64, FrameRead) -> bool) -
 pub(crate) struct SegmentWriter {
     dir: PathBuf,
     file: File,
+    // INVARIANT (preallocated): bytes `file_len..allocated` of `file` are zeros made durable by
+    // an fsync, so a batch written there needs only `fdatasync`.
     file_len: u64,
+    allocated: u64,
     first_seq: u64,
     next_seq: u64,
     head: Sha256Hash,
@@ -103,13 +116,18 @@ pub(crate) struct Written {
 pub(crate) struct Resume {
     /// The live folder.
     pub(crate) dir: PathBuf,
-    /// The newest segment and its valid length, or `None` for an empty log.
+    /// The newest live segment and the end of its data, or `None` to start a new segment.
     pub(crate) last: Option<(SegmentFile, u64)>,
     pub(crate) next_seq: u64,
     pub(crate) head: Sha256Hash,
     pub(crate) last_timestamp_ms: u64,
     pub(crate) max_segment_bytes: u64,
 }
+
+/// The most zeros written ahead at once; large enough that extending is rare, small enough that
+/// the append that pays for it is not held up long.
+const MAX_PREALLOCATE: u64 = 8 << 20;
+const MIN_PREALLOCATE: u64 = 64 << 10;
 
 impl SegmentWriter {
     /// Opens the newest segment for appending, or creates the first one.
@@ -122,14 +140,19 @@ impl SegmentWriter {
                 (segment.clone(), 0, Some(segment))
             }
         };
-        let file = OpenOptions::new().create(true).append(true).open(&segment.path)?;
+        let file = OpenOptions::new().create(true).truncate(false).read(true).write(true).open(&segment.path)?;
         if created.is_some() {
             fsutil::sync_dir(&resume.dir)?;
         }
+        // INVARIANT (preallocated): recovery left only zeros past `file_len`; they are durable
+        // once this fsync returns.
+        file.sync_all()?;
+        let allocated = file.metadata()?.len().max(file_len);
         let writer = Self {
             dir: resume.dir,
             file,
             file_len,
+            allocated,
             first_seq: segment.first_seq,
             next_seq: resume.next_seq,
             head: resume.head,
@@ -172,21 +195,47 @@ impl SegmentWriter {
             seq += 1;
             written.push(Written { record, offset });
         }
-        self.file.write_all(&self.buf)?;
+        let end = self.file_len + self.buf.len() as u64;
+        self.preallocate(end)?;
+        self.file.write_all_at(&self.buf, self.file_len)?;
+        // INVARIANT (preallocated): the batch lies inside durable zeros, so data sync suffices.
         self.file.sync_data()?;
-        self.file_len += self.buf.len() as u64;
+        self.file_len = end;
         self.next_seq = seq;
         self.head = head;
         self.last_timestamp_ms = timestamp_ms;
         Ok((written, rotated))
     }
 
+    /// Makes sure durable zeros reach at least `end`.
+    fn preallocate(&mut self, end: u64) -> std::io::Result<()> {
+        if end <= self.allocated {
+            return Ok(());
+        }
+        let step = self.max_segment_bytes.clamp(MIN_PREALLOCATE, MAX_PREALLOCATE);
+        let target = end.max(self.allocated + step);
+        let zeros = vec![0u8; 256 << 10];
+        let mut at = self.allocated;
+        while at < target {
+            let len = (target - at).min(zeros.len() as u64);
+            self.file.write_all_at(zeros.get(..len as usize).unwrap_or_default(), at)?;
+            at += len;
+        }
+        self.file.sync_all()?;
+        self.allocated = target;
+        Ok(())
+    }
+
+    /// Seals the current segment (cut to its data, synced) and starts the next one.
     fn rotate(&mut self) -> std::io::Result<SegmentFile> {
+        self.file.set_len(self.file_len)?;
+        self.file.sync_all()?;
         let segment = SegmentFile { first_seq: self.next_seq, path: self.dir.join(file_name(self.next_seq)) };
-        let file = OpenOptions::new().create_new(true).append(true).open(&segment.path)?;
+        let file = OpenOptions::new().create_new(true).read(true).write(true).open(&segment.path)?;
         fsutil::sync_dir(&self.dir)?;
         self.file = file;
         self.file_len = 0;
+        self.allocated = 0;
         self.first_seq = segment.first_seq;
         Ok(segment)
     }

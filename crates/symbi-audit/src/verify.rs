@@ -193,7 +193,8 @@ pub(crate) fn verify_segments(
     'files: for (at, file) in segments.iter().enumerate() {
         let bytes = fs::read(&file.path).map_err(|source| VerifyError::Io { path: file.path.clone(), source })?;
         let mut rest = bytes.as_slice();
-        while !rest.is_empty() {
+        // Zeros past the data are the preallocated space of the segment being written.
+        while !segment::is_unwritten(rest) {
             if limit.is_some_and(|limit| chain.position >= limit) {
                 break 'files;
             }

@@ -188,8 +188,34 @@ fn a_changed_byte_in_a_segment_is_named_and_refuses_open() {
     changed[at + 6] = b'X';
     fs::write(&segment, &changed).unwrap();
     check(verify_dir(dir.path(), &key), 3, &Tamper::Changed);
+    // In the segment being written, bad bytes could be an unfinished batch, but the signed
+    // checkpoints cover record 3, so open refuses rather than cutting it off.
     assert!(matches!(
         AuditLog::open(dir.path(), &AuditConfig::default()),
+        Err(crate::OpenError::Damaged { damage: crate::Damage::CheckpointMismatch { tree_size: 4 }, .. })
+    ));
+    assert_eq!(fs::read(&segment).unwrap(), changed, "a refused open changes nothing");
+}
+
+#[test]
+fn a_changed_byte_in_a_sealed_segment_refuses_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = AuditConfig {
+        checkpoint_every: 0,
+        checkpoint_interval: None,
+        segment_max_bytes: 200,
+        ..AuditConfig::default()
+    };
+    let log = AuditLog::open(dir.path(), &config).unwrap();
+    fill(&log, 6);
+    drop(log);
+    let sealed = segment::list(dir.path()).unwrap().remove(0).path;
+    let mut bytes = fs::read(&sealed).unwrap();
+    let at = bytes.windows(7).position(|w| w == b"agent-0").unwrap();
+    bytes[at + 6] = b'X';
+    fs::write(&sealed, &bytes).unwrap();
+    assert!(matches!(
+        AuditLog::open(dir.path(), &config),
         Err(crate::OpenError::Damaged { damage: crate::Damage::Unreadable(DecodeError::HashMismatch), .. })
     ));
 }
@@ -203,18 +229,32 @@ fn a_torn_tail_is_reported_offline_and_repaired_on_open() {
         *log.public_key()
     };
     let segment = segment::list(dir.path()).unwrap().remove(0).path;
-    let len = fs::metadata(&segment).unwrap().len();
-    fs::OpenOptions::new().write(true).open(&segment).unwrap().set_len(len - 10).unwrap();
+    let bytes = fs::read(&segment).unwrap();
+    let data_end = bytes.iter().rposition(|&b| b != 0).unwrap() + 1;
+    // A crash that cut the file inside the last record.
+    fs::OpenOptions::new().write(true).open(&segment).unwrap().set_len(data_end as u64 - 10).unwrap();
     check(verify_dir(dir.path(), &key), 4, &Tamper::TornTail);
+    assert_repaired(dir.path(), &key, 5);
 
-    let log = open(dir.path(), 0);
-    assert_eq!(log.len(), 5, "four records kept, one repair record added");
-    let repair = log.record(EventId::from_seq(4)).unwrap().unwrap();
+    // A crash that left the end of the last batch unwritten inside the preallocated space.
+    let bytes = fs::read(&segment).unwrap();
+    let data_end = bytes.iter().rposition(|&b| b != 0).unwrap() + 1;
+    let mut torn = bytes;
+    torn[data_end - 10..data_end].fill(0);
+    fs::write(&segment, &torn).unwrap();
+    assert_repaired(dir.path(), &key, 5);
+}
+
+/// Opens the log in `dir`, expecting its last record to be a fresh torn-tail repair.
+fn assert_repaired(dir: &Path, key: &CheckpointPublicKey, records: u64) {
+    let log = open(dir, 0);
+    assert_eq!(log.len(), records, "the torn record was replaced by a repair record");
+    let repair = log.record(EventId::from_seq(records - 1)).unwrap().unwrap();
     assert_eq!(repair.event().kind, crate::EventKind::LogRepair);
     assert!(repair.event().reason.as_deref().unwrap().contains("torn tail"), "{repair:?}");
     log.verify().unwrap();
     drop(log);
-    verify_dir(dir.path(), &key).unwrap();
+    verify_dir(dir, key).unwrap();
 }
 
 /// The vector in `docs/audit.md`, built from the documentation alone (by a short script, not by
