@@ -86,7 +86,9 @@ pub use proof::{ConsistencyProof, InclusionProof, ProofError};
 pub use query::{Cursor, Page, QueryFilter};
 pub use record::{Decision, Event, EventId, EventIdParseError, EventKind, Outcome, Record, ReplayInputs};
 pub use recovery::{Damage, OpenError};
-pub use verify::{Tamper, Tampering, VerifyError, VerifyReport, verify_dir, verify_jsonl};
+pub use verify::{
+    Tamper, Tampering, VerifyError, VerifyProgress, VerifyReport, verify_dir, verify_dir_with_progress, verify_jsonl,
+};
 pub use writer::{AppendError, Receipt};
 
 /// Entry points for the `fuzz/` targets: decode untrusted input and check what decodes

@@ -157,13 +157,37 @@ impl fmt::Display for Tampering {
 /// [`VerifyError::Tampered`] naming the first bad record; [`VerifyError::Io`] if a file cannot
 /// be read.
 pub fn verify_dir(dir: &Path, key: &CheckpointPublicKey) -> Result<VerifyReport, VerifyError> {
+    verify_dir_with_progress(dir, key, &mut |_| {})
+}
+
+/// How far a verification has got, for a progress bar on large logs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct VerifyProgress {
+    /// Records checked so far.
+    pub records: u64,
+    /// Segment bytes read so far.
+    pub bytes: u64,
+    /// Segment bytes in the whole log (preallocated space included).
+    pub total_bytes: u64,
+}
+
+/// [`verify_dir`], calling `progress` after each segment and every 65,536 records.
+///
+/// # Errors
+/// As [`verify_dir`].
+pub fn verify_dir_with_progress(
+    dir: &Path,
+    key: &CheckpointPublicKey,
+    progress: &mut dyn FnMut(VerifyProgress),
+) -> Result<VerifyReport, VerifyError> {
     let path = dir.join(CHECKPOINT_FILE);
     let checkpoints = match fs::read_to_string(&path) {
         Ok(text) => parse_checkpoints(&text)?,
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => Vec::new(),
         Err(source) => return Err(VerifyError::Io { path, source }),
     };
-    verify_segments(dir, key, checkpoints, None)
+    verify_segments(dir, key, checkpoints, None, progress)
 }
 
 fn parse_checkpoints(text: &str) -> Result<Vec<Checkpoint>, VerifyError> {
@@ -186,12 +210,16 @@ pub(crate) fn verify_segments(
     key: &CheckpointPublicKey,
     checkpoints: Vec<Checkpoint>,
     limit: Option<u64>,
+    progress: &mut dyn FnMut(VerifyProgress),
 ) -> Result<VerifyReport, VerifyError> {
     let segments = segment::list(dir).map_err(|source| VerifyError::Io { path: dir.to_path_buf(), source })?;
+    let total_bytes = segments.iter().filter_map(|file| fs::metadata(&file.path).ok()).map(|m| m.len()).sum();
+    let mut done = VerifyProgress { records: 0, bytes: 0, total_bytes };
     let mut chain = Chain::default();
     let count = segments.len();
     'files: for (at, file) in segments.iter().enumerate() {
         let bytes = fs::read(&file.path).map_err(|source| VerifyError::Io { path: file.path.clone(), source })?;
+        done.bytes += bytes.len() as u64;
         let mut rest = bytes.as_slice();
         // Zeros past the data are the preallocated space of the segment being written.
         while !segment::is_unwritten(rest) {
@@ -214,7 +242,12 @@ pub(crate) fn verify_segments(
             if chain.push(item).is_break() || stop {
                 break 'files;
             }
+            if chain.position.is_multiple_of(1 << 16) {
+                progress(VerifyProgress { records: chain.position, bytes: done.bytes - rest.len() as u64, ..done });
+            }
         }
+        done.records = chain.position;
+        progress(done);
     }
     chain.finish(key, checkpoints)
 }

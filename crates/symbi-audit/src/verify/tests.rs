@@ -221,6 +221,28 @@ fn a_changed_byte_in_a_sealed_segment_refuses_open() {
 }
 
 #[test]
+fn verification_reports_progress_up_to_the_whole_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = AuditConfig {
+        checkpoint_every: 0,
+        checkpoint_interval: None,
+        segment_max_bytes: 300,
+        ..AuditConfig::default()
+    };
+    let key = {
+        let log = AuditLog::open(dir.path(), &config).unwrap();
+        fill(&log, 8);
+        *log.public_key()
+    };
+    let mut seen = Vec::new();
+    verify_dir_with_progress(dir.path(), &key, &mut |progress| seen.push(progress)).unwrap();
+    assert!(seen.len() > 1, "one report per segment");
+    assert!(seen.windows(2).all(|w| w[0].records <= w[1].records && w[0].bytes <= w[1].bytes));
+    let last = seen.last().unwrap();
+    assert_eq!((last.records, last.bytes), (8, last.total_bytes));
+}
+
+#[test]
 fn a_torn_tail_is_reported_offline_and_repaired_on_open() {
     let dir = tempfile::tempdir().unwrap();
     let key = {
