@@ -21,7 +21,7 @@ use crate::policy_archive::PolicyArchive;
 use crate::proof::{ConsistencyProof, InclusionProof};
 use crate::query::{Cursor, Page, QueryFilter};
 use crate::record::{Event, EventId, EventKind, Record};
-use crate::recovery::{self, CHECKPOINT_FILE, OpenError};
+use crate::recovery::{self, CHECKPOINT_FILE, OpenError, Repair};
 use crate::segment::{ARCHIVE_DIR, LIVE_DIR, SegmentWriter};
 use crate::verify::{self, VerifyError, VerifyReport};
 use crate::writer::{AppendError, Command, Pacing, Receipt, Writer};
@@ -165,21 +165,9 @@ impl AuditLog {
             stopped: false,
         };
         if let Some(repair) = recovered.repair {
-            let event = Event::new(EventKind::LogRepair).with_reason(format!(
-                "torn tail: cut {} bytes at offset {} of `{}` after an unclean stop",
-                repair.dropped,
-                repair.offset,
-                repair.path.file_name().map(|name| name.to_string_lossy()).unwrap_or_default(),
-            ));
-            writer.write(std::iter::once(event)).map_err(|error| match error {
-                AppendError::Write { source } => OpenError::Io {
-                    path: repair.path.clone(),
-                    source: std::io::Error::new(source.kind(), source.to_string()),
-                },
-                AppendError::Stopped | AppendError::Closed | AppendError::TooLarge { .. } => {
-                    OpenError::Io { path: repair.path.clone(), source: std::io::Error::other("audit writer stopped") }
-                }
-            })?;
+            let event = Event::new(EventKind::LogRepair).with_reason(repair.reason);
+            writer.write(std::iter::once(event)).map_err(|source| OpenError::Repair { source })?;
+            Repair::recorded(dir).map_err(io(dir.to_path_buf()))?;
         }
         let (commands, receiver) = mpsc::channel();
         let thread = std::thread::Builder::new()

@@ -34,6 +34,13 @@ pub enum OpenError {
         /// The log's data directory.
         path: PathBuf,
     },
+    /// A torn tail was cut off but the `log_repair` record saying so could not be written; the
+    /// repair stays pending and the next open writes its record first.
+    #[error("cannot record the repair of the audit log's torn tail: {source}")]
+    Repair {
+        /// Why the record could not be written.
+        source: crate::writer::AppendError,
+    },
     /// The log is damaged beyond a torn tail; it is left untouched.
     #[error("audit log file `{path}` is damaged at offset {offset}: {damage}; run `symbi audit verify` to locate it")]
     Damaged {
@@ -86,12 +93,23 @@ pub(crate) struct Recovered {
     pub(crate) repair: Option<Repair>,
 }
 
-/// A torn tail that open cut off.
+/// A repair whose `log_repair` record is not yet written: the reason it will carry, kept in
+/// [`REPAIR_FILE`] from before the cut until the record is durable, so a failure in between
+/// cannot leave a repair unrecorded.
 #[derive(Debug)]
 pub(crate) struct Repair {
-    pub(crate) path: PathBuf,
-    pub(crate) offset: u64,
-    pub(crate) dropped: u64,
+    pub(crate) reason: String,
+}
+
+/// The file that holds the reason of a repair whose record is still to be written.
+const REPAIR_FILE: &str = "repair.pending";
+
+impl Repair {
+    /// Forgets the pending repair once its record is durable.
+    pub(crate) fn recorded(dir: &Path) -> std::io::Result<()> {
+        fs::remove_file(dir.join(REPAIR_FILE))?;
+        crate::fsutil::sync_dir(dir)
+    }
 }
 
 /// Scans `dir`, repairing a torn tail, and returns the index and where appends resume.
@@ -105,7 +123,7 @@ pub(crate) fn recover(dir: &Path, max_segment_bytes: u64) -> Result<Recovered, O
     let mut index = Index::default();
     let mut head = Sha256Hash::ZERO;
     let mut last_timestamp_ms = 0;
-    let mut repair = None;
+    let mut cut = None;
     let mut last = None;
     let count = segments.len();
     for (position, file) in segments.into_iter().enumerate() {
@@ -152,7 +170,7 @@ pub(crate) fn recover(dir: &Path, max_segment_bytes: u64) -> Result<Recovered, O
                 return Err(damaged(end as u64, Damage::Unreadable(unreadable)));
             }
             let dropped = rest.iter().rposition(|&b| b != 0).map_or(0, |last| last + 1) as u64;
-            repair = Some(Repair { path: file.path.clone(), offset: end as u64, dropped });
+            cut = Some((file.path.clone(), end as u64, dropped));
         }
         if is_tail {
             last = Some((file.clone(), end as u64));
@@ -171,9 +189,24 @@ pub(crate) fn recover(dir: &Path, max_segment_bytes: u64) -> Result<Recovered, O
     }
     // Only once the signed checkpoints agree with what is kept is anything cut off, so damage
     // they would expose is never destroyed by a "repair".
-    if let Some(repair) = &repair {
-        let file = OpenOptions::new().write(true).open(&repair.path).map_err(io(&repair.path))?;
-        file.set_len(repair.offset).and_then(|()| file.sync_all()).map_err(io(&repair.path))?;
+    let pending = dir.join(REPAIR_FILE);
+    let mut repair = match fs::read_to_string(&pending) {
+        Ok(reason) => Some(Repair { reason }),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => None,
+        Err(source) => return Err(OpenError::Io { path: pending, source }),
+    };
+    if let Some((path, offset, dropped)) = cut {
+        let name = path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
+        let reason = format!("torn tail: cut {dropped} bytes at offset {offset} of `{name}` after an unclean stop");
+        // A repair still pending from an earlier open keeps its own reason in the same record.
+        let reason = match repair {
+            Some(earlier) => format!("{}; {reason}", earlier.reason),
+            None => reason,
+        };
+        crate::fsutil::write_new_file(dir, REPAIR_FILE, reason.as_bytes(), 0o644).map_err(io(dir))?;
+        let file = OpenOptions::new().write(true).open(&path).map_err(io(&path))?;
+        file.set_len(offset).and_then(|()| file.sync_all()).map_err(io(&path))?;
+        repair = Some(Repair { reason });
     }
     let next_seq = index.len();
     Ok(Recovered {

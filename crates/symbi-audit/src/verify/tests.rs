@@ -265,6 +265,11 @@ fn a_torn_tail_is_reported_offline_and_repaired_on_open() {
     torn[data_end - 10..data_end].fill(0);
     fs::write(&segment, &torn).unwrap();
     assert_repaired(dir.path(), &key, 5);
+
+    // A crash after the cut but before the repair record was durable: the next open writes it.
+    fs::write(dir.path().join("repair.pending"), "torn tail: cut 7 bytes at offset 9 of `x.seg`").unwrap();
+    assert_repaired(dir.path(), &key, 6);
+    assert!(!dir.path().join("repair.pending").exists());
 }
 
 /// Opens the log in `dir`, expecting its last record to be a fresh torn-tail repair.
