@@ -470,6 +470,12 @@ impl Record {
     pub const fn entry_hash(&self) -> Sha256Hash {
         self.entry_hash
     }
+
+    /// The record as one line of the JSON lines export (no trailing newline), the shape
+    /// `docs/audit.md` specifies and `verify_jsonl` reads back.
+    pub fn to_json_line(&self) -> String {
+        crate::json::record_to_line(self)
+    }
 }
 
 /// Milliseconds since the Unix epoch, now.

@@ -100,6 +100,9 @@ async fn subscribers_see_each_record_once_it_is_durable() {
     let seen = tail.recv().await.unwrap();
     assert_eq!(seen.event_id(), receipt.event_id);
     assert_eq!(seen.event().duration_ms, Some(142));
+    let line = seen.to_json_line();
+    assert!(line.starts_with(r#"{"event_id":"evt_0000000000000000","timestamp":""#), "{line}");
+    assert!(line.contains(r#""kind":"execution_outcome""#) && line.contains(r#""duration_ms":142"#), "{line}");
 }
 
 #[tokio::test]
