@@ -56,7 +56,8 @@ impl Default for AuditConfig {
 /// The lock file that keeps a second process from appending to the same log.
 const LOCK_FILE: &str = "LOCK";
 
-/// An open, append-only, tamper-evident audit log in one data directory.
+/// An open, append-only, tamper-evident audit log in one data directory. Share it with `Arc`;
+/// dropping the last handle waits for the appends already queued to become durable.
 #[derive(Debug)]
 pub struct AuditLog {
     dir: PathBuf,
