@@ -30,14 +30,15 @@ use crate::writer::{AppendError, Command, Pacing, Receipt, Writer};
 #[derive(Debug, Clone)]
 pub struct AuditConfig {
     /// Sign a checkpoint after this many new records (0: only on request or by time).
+    /// Default 10,000.
     pub checkpoint_every: u64,
-    /// Also sign a checkpoint when this much time has passed with new records.
+    /// Also sign a checkpoint when this much time has passed with new records. Default 60 s.
     pub checkpoint_interval: Option<Duration>,
-    /// Start a new segment file once the current one reaches this many bytes.
+    /// Start a new segment file once the current one reaches this many bytes. Default 64 MiB.
     pub segment_max_bytes: u64,
-    /// The most appends written with one fsync.
+    /// The most appends written with one fsync. Default 4,096; 1 means one fsync per record.
     pub max_batch: usize,
-    /// How many records a slow subscriber may fall behind before it misses some.
+    /// How many records a slow subscriber may fall behind before it misses some. Default 1,024.
     pub subscriber_capacity: usize,
 }
 
