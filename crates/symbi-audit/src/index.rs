@@ -2,16 +2,15 @@
 //! tree over all entry hashes, and the signed checkpoints. The writer thread is its only
 //! mutator; readers take a short read lock to copy what they need, then read the files.
 
-use std::fs::File;
 use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::ops::ControlFlow;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crate::checkpoint::Checkpoint;
 use crate::encoding::{self, FrameRead, MAX_ENTRY_BYTES};
 use crate::merkle::MerkleTree;
 use crate::record::Record;
-use crate::segment::{ARCHIVE_DIR, SegmentFile, Written};
+use crate::segment::{self, SegmentFile, Written};
 
 /// What the log knows about its acknowledged records.
 #[derive(Debug, Default)]
@@ -86,22 +85,6 @@ pub enum ReadError {
     },
 }
 
-/// Opens a segment by the path the index gave, or in `archive/` if it was archived since: the
-/// only way a segment ever moves.
-fn open_segment(path: &Path) -> std::io::Result<File> {
-    match File::open(path) {
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-            let archived = path
-                .parent()
-                .and_then(Path::parent)
-                .zip(path.file_name())
-                .map(|(dir, name)| dir.join(ARCHIVE_DIR).join(name));
-            archived.map_or(Err(error), File::open)
-        }
-        result => result,
-    }
-}
-
 impl Span {
     /// Calls `each` on every record of the span, in order, until it breaks.
     pub(crate) fn read(&self, mut each: impl FnMut(Record) -> ControlFlow<()>) -> Result<(), ReadError> {
@@ -110,7 +93,7 @@ impl Span {
         let mut buf = Vec::new();
         for path in &self.files {
             let io = |source| ReadError::Io { path: path.clone(), source };
-            let mut file = open_segment(path).map_err(io)?;
+            let mut file = segment::open(path).map_err(io)?;
             file.seek(SeekFrom::Start(offset)).map_err(io)?;
             let mut reader = BufReader::with_capacity(256 * 1024, file);
             while seq < self.to {
@@ -145,25 +128,5 @@ impl Span {
             offset = 0;
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_segment_archived_after_lookup_is_still_found() {
-        let dir = tempfile::tempdir().unwrap();
-        for folder in [crate::segment::LIVE_DIR, ARCHIVE_DIR] {
-            std::fs::create_dir(dir.path().join(folder)).unwrap();
-        }
-        let live = dir.path().join(crate::segment::LIVE_DIR).join("0000000000000000.seg");
-        std::fs::write(&live, b"frames").unwrap();
-        std::fs::rename(&live, dir.path().join(ARCHIVE_DIR).join("0000000000000000.seg")).unwrap();
-        let mut text = String::new();
-        open_segment(&live).unwrap().read_to_string(&mut text).unwrap();
-        assert_eq!(text, "frames");
-        assert!(open_segment(&dir.path().join(crate::segment::LIVE_DIR).join("missing.seg")).is_err());
     }
 }

@@ -61,6 +61,22 @@ pub(crate) fn list(dir: &Path) -> std::io::Result<Vec<SegmentFile>> {
     Ok(segments)
 }
 
+/// Opens a segment by the path the index gave, or in `archive/` if it was archived since: the
+/// only way a segment ever moves.
+pub(crate) fn open(path: &Path) -> std::io::Result<File> {
+    match File::open(path) {
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            let archived = path
+                .parent()
+                .and_then(Path::parent)
+                .zip(path.file_name())
+                .map(|(dir, name)| dir.join(ARCHIVE_DIR).join(name));
+            archived.map_or(Err(error), File::open)
+        }
+        result => result,
+    }
+}
+
 /// Whether `bytes` is all zeros: preallocated space past the end of a segment's data.
 pub(crate) fn is_unwritten(bytes: &[u8]) -> bool {
     bytes.iter().all(|&b| b == 0)
@@ -238,5 +254,27 @@ impl SegmentWriter {
         self.allocated = 0;
         self.first_seq = segment.first_seq;
         Ok(segment)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Read;
+
+    use super::*;
+
+    #[test]
+    fn a_segment_archived_after_lookup_is_still_found() {
+        let dir = tempfile::tempdir().unwrap();
+        for folder in [LIVE_DIR, ARCHIVE_DIR] {
+            std::fs::create_dir(dir.path().join(folder)).unwrap();
+        }
+        let live = dir.path().join(LIVE_DIR).join("0000000000000000.seg");
+        std::fs::write(&live, b"frames").unwrap();
+        std::fs::rename(&live, dir.path().join(ARCHIVE_DIR).join("0000000000000000.seg")).unwrap();
+        let mut text = String::new();
+        open(&live).unwrap().read_to_string(&mut text).unwrap();
+        assert_eq!(text, "frames");
+        assert!(open(&dir.path().join(LIVE_DIR).join("missing.seg")).is_err());
     }
 }

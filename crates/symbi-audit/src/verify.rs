@@ -5,7 +5,7 @@
 
 use std::fmt;
 use std::fs;
-use std::io::BufRead;
+use std::io::{BufRead, Read};
 use std::path::{Path, PathBuf};
 
 use crate::checkpoint::{Checkpoint, CheckpointPublicKey};
@@ -220,7 +220,10 @@ pub(crate) fn verify_segments(
     let mut chain = Chain::default();
     let count = segments.len();
     'files: for (at, file) in segments.iter().enumerate() {
-        let bytes = fs::read(&file.path).map_err(|source| VerifyError::Io { path: file.path.clone(), source })?;
+        let mut bytes = Vec::new();
+        segment::open(&file.path)
+            .and_then(|mut opened| opened.read_to_end(&mut bytes))
+            .map_err(|source| VerifyError::Io { path: file.path.clone(), source })?;
         done.bytes += bytes.len() as u64;
         let mut rest = bytes.as_slice();
         // Zeros past the data are the preallocated space of the segment being written.
