@@ -77,7 +77,7 @@ struct ReplayLine {
 /// A JSON line that is not a well-formed record or checkpoint.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("`{field}` is invalid")]
-pub struct JsonLineError {
+pub(crate) struct JsonLineError {
     field: &'static str,
 }
 

@@ -79,7 +79,6 @@ pub use checkpoint::{Checkpoint, CheckpointError, CheckpointPublicKey, PUBLIC_KE
 pub use encoding::DecodeError;
 pub use hash::{HashParseError, Sha256Hash};
 pub use index::ReadError;
-pub use json::JsonLineError;
 pub use log::{AuditConfig, AuditLog, ExportError, ProveError, RecordProof};
 pub use policy_archive::PolicyArchive;
 pub use proof::{ConsistencyProof, InclusionProof, ProofError};
