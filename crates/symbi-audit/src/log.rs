@@ -1,0 +1,406 @@
+//! [`AuditLog`]: the open log. It owns the data directory lock, hands appends to the writer
+//! thread, and answers reads (query, record, export, proofs, verify) from the index and the
+//! segment files. Reads and `open` do blocking file I/O: from async code, call them inside
+//! `tokio::task::spawn_blocking`.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::Write;
+use std::ops::ControlFlow;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, PoisonError, RwLock, mpsc};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use tokio::sync::{broadcast, oneshot};
+
+use crate::checkpoint::{Checkpoint, CheckpointPublicKey, CheckpointSigner};
+use crate::encoding::{self, MAX_ENTRY_BYTES};
+use crate::index::{Index, ReadError};
+use crate::json;
+use crate::policy_archive::PolicyArchive;
+use crate::proof::{ConsistencyProof, InclusionProof};
+use crate::query::{Cursor, Page, QueryFilter};
+use crate::record::{Event, EventId, EventKind, Record};
+use crate::recovery::{self, CHECKPOINT_FILE, OpenError, Repair};
+use crate::segment::{ARCHIVE_DIR, LIVE_DIR, SegmentWriter};
+use crate::verify::{self, VerifyError, VerifyReport};
+use crate::writer::{AppendError, Command, Pacing, Receipt, Writer};
+
+/// How a log paces checkpoints, sizes segments and batches appends. Every field has a default.
+#[derive(Debug, Clone)]
+pub struct AuditConfig {
+    /// Sign a checkpoint after this many new records (0: only on request or by time).
+    /// Default 10,000.
+    pub checkpoint_every: u64,
+    /// Also sign a checkpoint when this much time has passed with new records. Default 60 s.
+    pub checkpoint_interval: Option<Duration>,
+    /// Start a new segment file once the current one reaches this many bytes. Default 64 MiB.
+    pub segment_max_bytes: u64,
+    /// The most appends written with one fsync. Default 4,096; 1 means one fsync per record.
+    pub max_batch: usize,
+    /// How many records a slow subscriber may fall behind before it misses some. Default 1,024.
+    pub subscriber_capacity: usize,
+}
+
+impl Default for AuditConfig {
+    fn default() -> Self {
+        Self {
+            checkpoint_every: 10_000,
+            checkpoint_interval: Some(Duration::from_secs(60)),
+            segment_max_bytes: 64 << 20,
+            max_batch: 4096,
+            subscriber_capacity: 1024,
+        }
+    }
+}
+
+/// The lock file that keeps a second process from appending to the same log.
+const LOCK_FILE: &str = "LOCK";
+
+/// An open, append-only, tamper-evident audit log in one data directory. Share it with `Arc`;
+/// dropping the last handle waits for the appends already queued to become durable.
+#[derive(Debug)]
+pub struct AuditLog {
+    dir: PathBuf,
+    commands: mpsc::Sender<Command>,
+    writer: Option<JoinHandle<()>>,
+    index: Arc<RwLock<Index>>,
+    events: broadcast::Sender<Arc<Record>>,
+    public_key: CheckpointPublicKey,
+    policies: PolicyArchive,
+    _lock: File,
+}
+
+/// A record with proof that it is in the log: an inclusion proof against a signed checkpoint.
+#[derive(Debug, Clone)]
+pub struct RecordProof {
+    /// The record.
+    pub record: Record,
+    /// The signed checkpoint the proof leads to.
+    pub checkpoint: Checkpoint,
+    /// The record's inclusion proof in the checkpoint's tree.
+    pub inclusion: InclusionProof,
+}
+
+/// A proof could not be produced.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ProveError {
+    /// No record has this id.
+    #[error("no audit record `{event_id}`")]
+    NotFound {
+        /// The id asked for.
+        event_id: EventId,
+    },
+    /// Reading the record failed.
+    #[error(transparent)]
+    Read(#[from] ReadError),
+    /// A checkpoint covering the record could not be signed.
+    #[error(transparent)]
+    Checkpoint(#[from] AppendError),
+}
+
+/// Writing an export failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ExportError {
+    /// Reading the log failed.
+    #[error(transparent)]
+    Read(#[from] ReadError),
+    /// Writing the output failed.
+    #[error("cannot write the audit export: {0}")]
+    Output(#[source] std::io::Error),
+}
+
+impl AuditLog {
+    /// Opens (or creates) the log in `dir`: scans every segment, cuts off a torn tail left by
+    /// a crash and records that repair as a `log_repair` record, creates the checkpoint key on
+    /// first use, and starts the writer thread.
+    ///
+    /// # Errors
+    /// [`OpenError::Locked`] if another process has the log open; [`OpenError::Damaged`] if a
+    /// segment or checkpoint is damaged beyond a torn tail (nothing is changed then);
+    /// [`OpenError::Io`] for file errors.
+    pub fn open(dir: impl AsRef<Path>, config: &AuditConfig) -> Result<Self, OpenError> {
+        Self::open_dir(dir.as_ref(), config)
+    }
+
+    fn open_dir(dir: &Path, config: &AuditConfig) -> Result<Self, OpenError> {
+        let io = |path: PathBuf| move |source| OpenError::Io { path, source };
+        for folder in [dir.to_path_buf(), dir.join(LIVE_DIR), dir.join(ARCHIVE_DIR)] {
+            fs::create_dir_all(&folder).map_err(io(folder.clone()))?;
+        }
+        let lock = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(dir.join(LOCK_FILE))
+            .map_err(io(dir.join(LOCK_FILE)))?;
+        rustix::fs::flock(&lock, rustix::fs::FlockOperation::NonBlockingLockExclusive)
+            .map_err(|_| OpenError::Locked { path: dir.to_path_buf() })?;
+        let signer = CheckpointSigner::load_or_create(dir).map_err(io(dir.to_path_buf()))?;
+        let policies = PolicyArchive::open(dir).map_err(io(dir.to_path_buf()))?;
+        let recovered = recovery::recover(dir, config.segment_max_bytes)?;
+        let checkpoint_file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(dir.join(CHECKPOINT_FILE))
+            .map_err(io(dir.join(CHECKPOINT_FILE)))?;
+        let (segments, created) = SegmentWriter::resume(recovered.resume).map_err(io(dir.join(LIVE_DIR)))?;
+        let mut index = recovered.index;
+        index.segments.extend(created);
+        let index = Arc::new(RwLock::new(index));
+        let (events, _) = broadcast::channel(config.subscriber_capacity.max(1));
+        let public_key = signer.public_key();
+        let mut writer = Writer {
+            dir: dir.to_path_buf(),
+            segments,
+            signer,
+            checkpoint_file,
+            index: Arc::clone(&index),
+            events: events.clone(),
+            pacing: Pacing {
+                checkpoint_every: config.checkpoint_every,
+                checkpoint_interval: config.checkpoint_interval,
+                max_batch: config.max_batch.max(1),
+            },
+            stopped: false,
+        };
+        if let Some(repair) = recovered.repair {
+            let event = Event::new(EventKind::LogRepair).with_reason(repair.reason);
+            writer.write(std::iter::once(event)).map_err(|source| OpenError::Repair { source })?;
+            Repair::recorded(dir).map_err(io(dir.to_path_buf()))?;
+        }
+        let (commands, receiver) = mpsc::channel();
+        let thread = std::thread::Builder::new()
+            .name("symbi-audit-writer".into())
+            .spawn(move || writer.run(&receiver))
+            .map_err(io(dir.to_path_buf()))?;
+        Ok(Self {
+            dir: dir.to_path_buf(),
+            commands,
+            writer: Some(thread),
+            index,
+            events,
+            public_key,
+            policies,
+            _lock: lock,
+        })
+    }
+
+    /// Appends `event`; returns once the record is durable (fsynced). Concurrent appends share
+    /// one fsync. Dropping the future does not withdraw the event: once submitted it is written.
+    ///
+    /// # Errors
+    /// Any [`AppendError`]: the record is then not durable and the action must fail closed.
+    pub async fn append(&self, event: Event) -> Result<Receipt, AppendError> {
+        self.submit(event)?.await.map_err(|_| AppendError::Closed)?
+    }
+
+    /// [`AuditLog::append`] for synchronous callers. Must not be called on an async runtime
+    /// thread (it blocks until the fsync).
+    ///
+    /// # Errors
+    /// As [`AuditLog::append`].
+    pub fn append_blocking(&self, event: Event) -> Result<Receipt, AppendError> {
+        self.submit(event)?.blocking_recv().map_err(|_| AppendError::Closed)?
+    }
+
+    fn submit(&self, event: Event) -> Result<oneshot::Receiver<Result<Receipt, AppendError>>, AppendError> {
+        let len = encoding::entry_len(&event);
+        if len > MAX_ENTRY_BYTES {
+            return Err(AppendError::TooLarge { len, limit: MAX_ENTRY_BYTES });
+        }
+        let (reply, receiver) = oneshot::channel();
+        self.commands.send(Command::Append(event, reply)).map_err(|_| AppendError::Closed)?;
+        Ok(receiver)
+    }
+
+    /// Signs a checkpoint of every record appended so far and stores it.
+    ///
+    /// # Errors
+    /// Any [`AppendError`] from storing the checkpoint.
+    pub async fn checkpoint(&self) -> Result<Checkpoint, AppendError> {
+        let (reply, receiver) = oneshot::channel();
+        self.commands.send(Command::Checkpoint(reply)).map_err(|_| AppendError::Closed)?;
+        receiver.await.map_err(|_| AppendError::Closed)?
+    }
+
+    /// The newest signed checkpoint, if any.
+    pub fn latest_checkpoint(&self) -> Option<Checkpoint> {
+        self.read_index().checkpoints.last().cloned()
+    }
+
+    /// The key that verifies this log's checkpoints (also published as `checkpoint.pub`).
+    pub const fn public_key(&self) -> &CheckpointPublicKey {
+        &self.public_key
+    }
+
+    /// The content-addressed archive of policy sets that decision records refer to.
+    pub const fn policy_archive(&self) -> &PolicyArchive {
+        &self.policies
+    }
+
+    /// The number of acknowledged records.
+    pub fn len(&self) -> u64 {
+        self.read_index().len()
+    }
+
+    /// Whether the log has no records.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Every new record, as it becomes durable (for `tail -f`). A subscriber that falls more
+    /// than `subscriber_capacity` records behind gets a `Lagged` error and can resume with
+    /// [`AuditLog::query`].
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Record>> {
+        self.events.subscribe()
+    }
+
+    /// The record with `event_id`, if it exists.
+    ///
+    /// # Errors
+    /// [`ReadError`] if its segment cannot be read or no longer holds it.
+    pub fn record(&self, event_id: EventId) -> Result<Option<Record>, ReadError> {
+        let seq = event_id.seq();
+        let Some(span) = self.read_index().span(seq, seq.saturating_add(1)) else { return Ok(None) };
+        let mut found = None;
+        span.read(|record| {
+            found = Some(record);
+            ControlFlow::Break(())
+        })?;
+        Ok(found)
+    }
+
+    /// One page of records matching `filter`, oldest first; pass the page's `next` cursor back
+    /// in the filter for the following page.
+    ///
+    /// # Errors
+    /// [`ReadError`] if a segment cannot be read.
+    pub fn query(&self, filter: &QueryFilter) -> Result<Page, ReadError> {
+        let from = filter.after.map_or(0, Cursor::next_seq);
+        let limit = filter.limit.clamp(1, QueryFilter::MAX_LIMIT);
+        let (span, size) = {
+            let index = self.read_index();
+            (index.span(from, index.len()), index.len())
+        };
+        let mut records = Vec::new();
+        let mut next = None;
+        if let Some(span) = span {
+            span.read(|record| {
+                let seq = record.seq;
+                if filter.matches(&record) {
+                    records.push(record);
+                }
+                if records.len() >= limit {
+                    next = Some(Cursor::after(seq)).filter(|_| seq + 1 < size);
+                    return ControlFlow::Break(());
+                }
+                ControlFlow::Continue(())
+            })?;
+        }
+        Ok(Page { records, next })
+    }
+
+    /// Writes every record (and first every checkpoint) as JSON lines: the offline form that
+    /// [`crate::verify_jsonl`] checks with only the public key. Returns the records written.
+    ///
+    /// # Errors
+    /// [`ExportError`] if the log cannot be read or `out` cannot be written.
+    pub fn export_jsonl(&self, out: &mut dyn Write) -> Result<u64, ExportError> {
+        let (span, checkpoints) = {
+            let index = self.read_index();
+            (index.span(0, index.len()), index.checkpoints.clone())
+        };
+        for checkpoint in &checkpoints {
+            writeln!(out, "{}", json::checkpoint_to_line(checkpoint)).map_err(ExportError::Output)?;
+        }
+        let mut count = 0;
+        let mut failure = None;
+        if let Some(span) = span {
+            span.read(|record| match writeln!(out, "{}", json::record_to_line(&record)) {
+                Ok(()) => {
+                    count += 1;
+                    ControlFlow::Continue(())
+                }
+                Err(error) => {
+                    failure = Some(error);
+                    ControlFlow::Break(())
+                }
+            })?;
+        }
+        match failure {
+            Some(error) => Err(ExportError::Output(error)),
+            None => out.flush().map(|()| count).map_err(ExportError::Output),
+        }
+    }
+
+    /// A proof that the record is in the log, against the newest checkpoint (signing a new one
+    /// first if none covers the record yet).
+    ///
+    /// # Errors
+    /// [`ProveError::NotFound`] for an unknown id; [`ProveError::Read`] or
+    /// [`ProveError::Checkpoint`] if the record or a checkpoint cannot be had.
+    pub async fn proof(&self, event_id: EventId) -> Result<RecordProof, ProveError> {
+        let record = self.record(event_id)?.ok_or(ProveError::NotFound { event_id })?;
+        let checkpoint = match self.latest_checkpoint() {
+            Some(checkpoint) if checkpoint.tree_size > event_id.seq() => checkpoint,
+            _ => self.checkpoint().await?,
+        };
+        let path = self.read_index().tree.inclusion_path(event_id.seq(), checkpoint.tree_size);
+        let path = path.ok_or(ProveError::NotFound { event_id })?;
+        Ok(RecordProof {
+            record,
+            inclusion: InclusionProof::new(event_id.seq(), checkpoint.tree_size, path),
+            checkpoint,
+        })
+    }
+
+    /// A proof that the tree of `old_size` records is a prefix of the tree of `new_size`
+    /// records, or `None` if the sizes are out of order or past the end of the log.
+    pub fn consistency_proof(&self, old_size: u64, new_size: u64) -> Option<ConsistencyProof> {
+        let path = self.read_index().tree.consistency_path(old_size, new_size)?;
+        Some(ConsistencyProof::new(old_size, new_size, path))
+    }
+
+    /// Verifies every acknowledged record (archived segments included) and every checkpoint.
+    ///
+    /// # Errors
+    /// [`VerifyError`] naming the first bad record and why.
+    pub fn verify(&self) -> Result<VerifyReport, VerifyError> {
+        let (size, checkpoints) = {
+            let index = self.read_index();
+            (index.len(), index.checkpoints.clone())
+        };
+        verify::verify_segments(&self.dir, &self.public_key, checkpoints, Some(size), &mut |_| {})
+    }
+
+    /// Moves every segment except the one being written into `archive/`, returning how many
+    /// moved. Nothing is deleted: archived segments stay part of the log, and open, read and
+    /// verify span them.
+    ///
+    /// # Errors
+    /// [`AppendError::Write`] if a move fails.
+    pub async fn archive_segments(&self) -> Result<usize, AppendError> {
+        let (reply, receiver) = oneshot::channel();
+        self.commands.send(Command::Archive(reply)).map_err(|_| AppendError::Closed)?;
+        receiver.await.map_err(|_| AppendError::Closed)?
+    }
+
+    fn read_index(&self) -> std::sync::RwLockReadGuard<'_, Index> {
+        self.index.read().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl Drop for AuditLog {
+    fn drop(&mut self) {
+        // Closing the channel ends the writer once it has answered every queued append; joining
+        // it means the files are closed (and the lock released) when `drop` returns.
+        let (closed, _) = mpsc::channel();
+        drop(std::mem::replace(&mut self.commands, closed));
+        if let Some(writer) = self.writer.take() {
+            let _ = writer.join();
+        }
+    }
+}
