@@ -91,6 +91,17 @@ pub(crate) fn lex(source: &str) -> Lexed {
     Lexed { tokens, comments: lexer.comments, errors: lexer.errors }
 }
 
+/// How many tokens `source` lexes into, comments and errors aside: the baseline the parser's
+/// bench measures against (parsing can be no faster than reading every token once).
+pub(crate) fn token_count(source: &str) -> usize {
+    let mut lexer = Lexer::new(source);
+    let mut count = 0_usize;
+    while lexer.next_token().kind != TokenKind::Eof {
+        count = count.saturating_add(1);
+    }
+    count
+}
+
 /// A pull lexer: the parser asks for one token at a time, so a parse that stops early (nesting
 /// limit, too many errors) never pays for lexing or storing the rest of a huge input.
 pub(crate) struct Lexer<'s> {

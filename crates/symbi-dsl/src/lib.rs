@@ -83,6 +83,12 @@ pub use crate::semantic::check;
 pub use crate::semantic::error::{CheckError, CheckErrors};
 pub use crate::span::{Location, Span};
 
+/// How many tokens `source` lexes into. A cheap size measure for tooling, and the baseline the
+/// parser's criterion bench compares against.
+pub fn token_count(source: &str) -> usize {
+    lexer::token_count(source)
+}
+
 /// Parses `source` strictly, for running agents.
 ///
 /// # Errors
