@@ -1,0 +1,44 @@
+//! Shared helpers for the integration tests: a throwaway project directory and one execution.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use symbi_toolclad::{Catalog, Envelope, ExecContext, Executor, NativeLauncher, NoSecrets, ToolCall};
+use tempfile::TempDir;
+
+/// The `[tool]` keys every test manifest repeats; `name` and `timeout_seconds` vary.
+pub(crate) fn tool_head(name: &str, timeout: u64) -> String {
+    format!(
+        "[tool]\nname = \"{name}\"\nversion = \"1\"\nbinary = \"{name}\"\ndescription = \"test tool\"\ntimeout_seconds = {timeout}\n"
+    )
+}
+
+#[expect(
+    clippy::unwrap_used,
+    clippy::panic,
+    reason = "a project that cannot be set up or does not load fails the test"
+)]
+/// A project directory holding `manifests` (file stem, text) and an optional scope file.
+pub(crate) fn project(manifests: &[(&str, String)], scope: Option<&str>) -> (TempDir, Catalog) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("tools")).unwrap();
+    for (stem, text) in manifests {
+        std::fs::write(dir.path().join("tools").join(format!("{stem}.clad.toml")), text).unwrap();
+    }
+    if let Some(scope) = scope {
+        std::fs::create_dir(dir.path().join("scope")).unwrap();
+        std::fs::write(dir.path().join("scope/scope.toml"), scope).unwrap();
+    }
+    let catalog = Catalog::load(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+    (dir, catalog)
+}
+
+#[expect(clippy::panic, reason = "a call that does not validate or execute fails the test")]
+/// Validates and executes `call` with the native launcher in `work_dir`.
+pub(crate) fn run(catalog: &Catalog, call: &ToolCall, work_dir: &Path, output_cap: usize) -> Envelope {
+    let validated = catalog.validate(call).unwrap_or_else(|e| panic!("{e}"));
+    let evidence = work_dir.join(".evidence");
+    let executor = Executor::new(Arc::new(NativeLauncher)).with_output_cap(output_cap);
+    let ctx = ExecContext { evidence_dir: &evidence, work_dir, secrets: &NoSecrets };
+    executor.execute(&validated, &ctx).unwrap_or_else(|e| panic!("{e}"))
+}
