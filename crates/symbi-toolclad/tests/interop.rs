@@ -267,9 +267,8 @@ fn corpus() -> (tempfile::TempDir, symbi_toolclad::Catalog) {
         manifests
             .push((name.to_owned(), format!("{}{body}[output]\nformat = \"text\"\n", support::tool_head(name, 10))));
     }
-    let borrowed: Vec<(&str, String)> = manifests.iter().map(|(n, t)| (n.as_str(), t.clone())).collect();
     let scope = "targets = [\"0.0.0.0/0\", \"::/0\"]\ndomains = [\"example.com\", \"*.example.com\", \"host\"]\n";
-    let (dir, catalog) = support::project(&borrowed, Some(scope));
+    let (dir, catalog) = support::project(&manifests, Some(scope));
     write_file(&dir.path().join("creds.txt"));
     (dir, catalog)
 }

@@ -19,11 +19,11 @@ pub(crate) fn tool_head(name: &str, timeout: u64) -> String {
     reason = "a project that cannot be set up or does not load fails the test"
 )]
 /// A project directory holding `manifests` (file stem, text) and an optional scope file.
-pub(crate) fn project(manifests: &[(&str, String)], scope: Option<&str>) -> (TempDir, Catalog) {
+pub(crate) fn project(manifests: &[(impl AsRef<str>, String)], scope: Option<&str>) -> (TempDir, Catalog) {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("tools")).unwrap();
     for (stem, text) in manifests {
-        std::fs::write(dir.path().join("tools").join(format!("{stem}.clad.toml")), text).unwrap();
+        std::fs::write(dir.path().join("tools").join(format!("{}.clad.toml", stem.as_ref())), text).unwrap();
     }
     if let Some(scope) = scope {
         std::fs::create_dir(dir.path().join("scope")).unwrap();
