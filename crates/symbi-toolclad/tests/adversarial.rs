@@ -2,7 +2,6 @@
 //! look-alike, traversal and scope-bypass spelling is refused with an error naming the argument,
 //! and nothing reaches the launcher.
 
-#[expect(dead_code, reason = "these calls are built here, not run through the shared helper")]
 mod support;
 
 use std::sync::Arc;

@@ -1,7 +1,7 @@
 //! The shipped example manifests load, and the offline ones run for real.
 
-#[expect(dead_code, reason = "this suite runs the shipped manifests, not throwaway projects")]
-mod support;
+#[path = "support/exec.rs"]
+mod exec;
 
 use std::path::{Path, PathBuf};
 
@@ -35,25 +35,25 @@ fn every_example_loads() {
 #[test]
 fn file_hash_and_count_lines_run_offline() {
     let (catalog, work) = (examples(), workspace());
-    let hash = support::run(&catalog, &ToolCall::new("file_hash").arg("path", "notes.txt"), work.path(), 1 << 20);
+    let hash = exec::run(&catalog, &ToolCall::new("file_hash").arg("path", "notes.txt"), work.path(), 1 << 20);
     assert_eq!(hash.status, Status::Success, "{hash:?}");
     assert!(raw_output(&hash).starts_with("f3b8ad80"), "{}", raw_output(&hash));
     assert!(hash.output_hash.starts_with("sha256:"));
-    let lines = support::run(&catalog, &ToolCall::new("count_lines").arg("path", "notes.txt"), work.path(), 1 << 20);
+    let lines = exec::run(&catalog, &ToolCall::new("count_lines").arg("path", "notes.txt"), work.path(), 1 << 20);
     assert_eq!(raw_output(&lines).trim(), "3 notes.txt");
 }
 
 #[test]
 fn search_text_matches_literally_and_reports_no_match_as_exit_1() {
     let (catalog, work) = (examples(), workspace());
-    let hit = support::run(
+    let hit = exec::run(
         &catalog,
         &ToolCall::new("search_text").arg("text", "beta").arg("path", "notes.txt"),
         work.path(),
         1 << 20,
     );
     assert_eq!(raw_output(&hit), "2:beta\n3:gamma beta\n");
-    let miss = support::run(
+    let miss = exec::run(
         &catalog,
         &ToolCall::new("search_text").arg("text", "zeta").arg("path", "notes.txt"),
         work.path(),
@@ -66,7 +66,7 @@ fn search_text_matches_literally_and_reports_no_match_as_exit_1() {
 fn query_json_reads_a_path_and_refuses_programs() {
     let (catalog, work) = (examples(), workspace());
     let call = ToolCall::new("query_json").arg("file", "package.json").arg("query", ".package.name");
-    let envelope = support::run(&catalog, &call, work.path(), 1 << 20);
+    let envelope = exec::run(&catalog, &call, work.path(), 1 << 20);
     assert_eq!(envelope.results, serde_json::json!({"parsed_output": "demo"}));
     let program = ToolCall::new("query_json").arg("file", "package.json").arg("query", ".a | env");
     assert!(catalog.validate(&program).is_err());
@@ -75,7 +75,7 @@ fn query_json_reads_a_path_and_refuses_programs() {
 #[test]
 fn evidence_is_written_beside_the_raw_output() {
     let (catalog, work) = (examples(), workspace());
-    let envelope = support::run(&catalog, &ToolCall::new("count_lines").arg("path", "notes.txt"), work.path(), 1 << 20);
+    let envelope = exec::run(&catalog, &ToolCall::new("count_lines").arg("path", "notes.txt"), work.path(), 1 << 20);
     let dir = work.path().join(".evidence").join(format!("{}-count_lines", envelope.scan_id));
     let stored: symbi_toolclad::Envelope =
         serde_json::from_slice(&std::fs::read(dir.join("envelope.json")).unwrap()).unwrap();

@@ -2,7 +2,6 @@
 //! shown or stored), and the `http` backend against a real HTTP/1.1 server on loopback, behind
 //! the SSRF guard.
 
-#[expect(dead_code, reason = "these calls are built here, not run through the shared helper")]
 mod support;
 
 use std::io::{BufRead, BufReader, Read, Write};

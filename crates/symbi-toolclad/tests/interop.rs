@@ -6,7 +6,6 @@
 //! The interpreter is `$SYMBI_TEST_PYTHON` (set by scripts/test.sh to the interop venv), else
 //! `python3` on `PATH`; a missing package fails the test rather than skipping it.
 
-#[expect(dead_code, reason = "the interop corpus is validated, never executed")]
 mod support;
 
 use std::io::Write;

@@ -1,11 +1,14 @@
 //! Runaway tools are contained: every process of the tool's group is gone when `execute`
 //! returns, within the timeout (plus a small margin), and output stops at the cap.
 
+#[path = "support/exec.rs"]
+mod exec;
 mod support;
 
 use std::time::{Duration, Instant};
 
-use support::{project, run, tool_head};
+use exec::run;
+use support::{project, tool_head};
 use symbi_toolclad::{Status, ToolCall};
 
 /// Margin over the timeout for killing, reaping and draining on a loaded two-core machine.

@@ -1,9 +1,6 @@
-//! Shared helpers for the integration tests: a throwaway project directory and one execution.
+//! Shared helpers for the integration tests: a throwaway project directory of manifests.
 
-use std::path::Path;
-use std::sync::Arc;
-
-use symbi_toolclad::{Catalog, Envelope, ExecContext, Executor, NativeLauncher, NoSecrets, ToolCall};
+use symbi_toolclad::Catalog;
 use tempfile::TempDir;
 
 /// The `[tool]` keys every test manifest repeats; `name` and `timeout_seconds` vary.
@@ -31,14 +28,4 @@ pub(crate) fn project(manifests: &[(impl AsRef<str>, String)], scope: Option<&st
     }
     let catalog = Catalog::load(dir.path()).unwrap_or_else(|e| panic!("{e}"));
     (dir, catalog)
-}
-
-#[expect(clippy::panic, reason = "a call that does not validate or execute fails the test")]
-/// Validates and executes `call` with the native launcher in `work_dir`.
-pub(crate) fn run(catalog: &Catalog, call: &ToolCall, work_dir: &Path, output_cap: usize) -> Envelope {
-    let validated = catalog.validate(call).unwrap_or_else(|e| panic!("{e}"));
-    let evidence = work_dir.join(".evidence");
-    let executor = Executor::new(Arc::new(NativeLauncher)).with_output_cap(output_cap);
-    let ctx = ExecContext { evidence_dir: &evidence, work_dir, secrets: &NoSecrets };
-    executor.execute(&validated, &ctx).unwrap_or_else(|e| panic!("{e}"))
 }
