@@ -17,7 +17,8 @@
 //! [`PolicyFacts`] and Cedar), resolve host names, open sockets (HTTP goes through the
 //! [`HttpTransport`] the runtime supplies), read the environment, or log.
 //!
-//! Features: none.
+//! Features: `fuzzing` exposes hidden entry points for the `fuzz/` targets; it adds API only and
+//! must never be enabled in a shipped build.
 //!
 //! ```
 //! # let dir = tempfile::tempdir().unwrap();
@@ -55,6 +56,9 @@ mod condition;
 mod diagnostic;
 mod envelope;
 mod executor;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 mod http;
 mod launcher;
 mod manifest;
