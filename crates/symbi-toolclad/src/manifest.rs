@@ -344,11 +344,5 @@ pub(crate) fn scalar_text(value: &toml::Value) -> Option<String> {
     }
 }
 
-/// The names a template may use besides arguments: command defaults, generated values, mapping
-/// and conditional results.
-pub(crate) fn builtin_vars() -> [&'static str; 3] {
-    ["_scan_id", "_evidence_dir", "_output_file"]
-}
-
 #[cfg(test)]
 mod tests;

@@ -26,6 +26,13 @@ pub(crate) enum Generated {
     OutputFile,
 }
 
+/// The variables the executor fills per execution, by placeholder name.
+pub(crate) const GENERATED_VARS: [(&str, Generated); 3] = [
+    ("_scan_id", Generated::ScanId),
+    ("_evidence_dir", Generated::EvidenceDir),
+    ("_output_file", Generated::OutputFile),
+];
+
 /// The plan with every variable filled in except generated values and secrets.
 #[derive(Debug, Clone)]
 pub(crate) enum Rendered {
@@ -221,9 +228,10 @@ pub(crate) fn preview(word: &[Seg]) -> String {
     word.iter()
         .map(|seg| match seg {
             Seg::Text(t) => t.clone(),
-            Seg::Gen(Generated::ScanId) => "{_scan_id}".to_owned(),
-            Seg::Gen(Generated::EvidenceDir) => "{_evidence_dir}".to_owned(),
-            Seg::Gen(Generated::OutputFile) => "{_output_file}".to_owned(),
+            Seg::Gen(generated) => {
+                let name = GENERATED_VARS.iter().find(|(_, g)| g == generated).map_or("", |(n, _)| n);
+                format!("{{{name}}}")
+            }
             Seg::Secret(name) => format!("{{_secret:{name}}}"),
         })
         .collect()

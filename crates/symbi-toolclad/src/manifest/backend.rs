@@ -7,7 +7,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use toml::Spanned;
 
 use super::raw::{RawCommand, RawHttp, RawOutput};
-use super::{ArgSpec, OutputSpec, builtin_vars, scalar_text};
+use super::{ArgSpec, OutputSpec, scalar_text};
+use crate::call::render::GENERATED_VARS;
 use crate::condition::Condition;
 use crate::output::OutputFormat;
 use crate::template::{Piece, Word, pieces, split_words};
@@ -131,7 +132,7 @@ const NO_BACKEND: &str = "manifest must define an execution backend: `[command]`
 fn check_vars<'a>(used: impl Iterator<Item = &'a Piece>, vars: &'a VarPlan, args: &[ArgSpec]) -> Result<(), String> {
     let known = |name: &str| {
         args.iter().any(|a| a.name() == name)
-            || builtin_vars().contains(&name)
+            || GENERATED_VARS.iter().any(|(n, _)| *n == name)
             || vars.defaults.iter().any(|(n, _)| n == name)
             || vars.mappings.iter().any(|m| m.vars.iter().any(|v| v == name))
             || vars.conditionals.iter().any(|c| c.var == name)
