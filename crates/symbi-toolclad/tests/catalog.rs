@@ -149,3 +149,41 @@ fn without_a_scope_file_every_target_is_refused() {
         assert!(err.to_string().contains("is out of scope"), "{target}: {err}");
     }
 }
+
+#[test]
+fn cedar_templates_compile_and_decide_against_the_real_schema() {
+    use symbi_policy::{
+        Action, Decision, EntityRef, EntitySetBuilder, Policies, PolicyRequest, PolicySource, Surface, ToolFacts,
+    };
+    let catalog = examples();
+    let sources: Vec<PolicySource> = catalog
+        .tools()
+        .map(|t| PolicySource { origin: format!("{}.cedar", t.name()), surface: None, text: cedar_template(t) })
+        .collect();
+    let policies = Policies::compile(&sources).unwrap_or_else(|e| panic!("{e}"));
+    let mut entities = EntitySetBuilder::new();
+    for tool in catalog.tools() {
+        let facts = PolicyFacts::of(tool);
+        entities.tool(&ToolFacts {
+            id: facts.tool,
+            risk_tier: facts.risk_tier.as_str().to_owned(),
+            verified: facts.verified,
+            source: "toolclad".into(),
+            tool_sets: facts.tool_sets,
+        });
+    }
+    let entities = entities.build().unwrap();
+    let decide = |tool: &str| {
+        let request = PolicyRequest {
+            principal: EntityRef::Agent("planner".into()),
+            action: Action::ExecuteTool,
+            resource: EntityRef::Tool(tool.into()),
+            surface: Surface::Api,
+            delegation_depth: None,
+        };
+        policies.evaluate(&request, &entities).decision
+    };
+    assert_eq!(decide("file_hash"), Decision::Allow);
+    assert_eq!(decide("nmap_scan"), Decision::RequireApproval);
+    assert_eq!(decide("shell_exec"), Decision::Deny);
+}
