@@ -22,7 +22,8 @@
 //! with a quoted id (`invoke_tool("shell_exec")` → `resource == Tool::"shell_exec"`) or is an
 //! identifier that stands for the request's resource in the condition (`read(file) if
 //! file.classification != "secret"`): it does not restrict which resource, the condition does.
-//! Any other name is a tool: `send_email` → `action == Action::"invoke_tool"`,
+//! Any other name is a tool: `send_email` → `action in Action::"tool_use"` (proposing the call,
+//! `invoke_tool`, or running it through its manifest, `execute_tool`),
 //! `resource == Tool::"send_email"`. A tool's identifier arguments only name its inputs, which
 //! policy cannot see, so conditions on them and literal argument values are errors.
 //!

@@ -101,6 +101,8 @@ fn the_seed_compiles_and_decides_as_written() {
     assert_eq!(decide(Action::Read, res("unknown")), Decision::Deny);
     assert_eq!(decide(Action::Read, res("not-registered")), Decision::Deny);
     assert_eq!(decide(Action::InvokeTool, tool("send_email")), Decision::RequireApproval);
+    // A bare tool name covers running the tool through its manifest too.
+    assert_eq!(decide(Action::ExecuteTool, tool("send_email")), Decision::RequireApproval);
     // Default deny for everything the text does not mention.
     assert_eq!(decide(Action::Write, res("checked")), Decision::Deny);
     assert_eq!(decide(Action::InvokeTool, tool("analyze")), Decision::Deny);

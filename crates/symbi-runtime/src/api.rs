@@ -15,6 +15,7 @@ mod layers;
 mod policies;
 mod rate_limit;
 mod system;
+mod tools;
 mod wire;
 
 use std::path::Path;
@@ -128,6 +129,8 @@ pub(crate) fn router(state: AppState, config: &ApiConfig) -> (Router, RateLimite
         .route("/policies/reload", axum::routing::post(policies::reload))
         .route("/policies/evaluate", axum::routing::post(policies::evaluate))
         .route("/policies/{name}", axum::routing::delete(policies::delete))
+        .route("/tools", get(tools::list))
+        .route("/tools/{name}/execute", axum::routing::post(tools::execute))
         .route("/approvals", get(approvals::list))
         .route("/approvals/{id}/approve", axum::routing::post(approvals::approve))
         .route("/approvals/{id}/deny", axum::routing::post(approvals::deny))
@@ -210,6 +213,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         agent_policies::list, agent_policies::add, agent_policies::remove, agent_policies::evaluate,
         communication::rules, communication::evaluate, communication::add, communication::remove,
         approvals::list, approvals::approve, approvals::deny,
+        tools::list, tools::execute,
     ),
     components(schemas(wire::ErrorResponse)),
     tags(

@@ -11,11 +11,14 @@
 //! polled for changes, which needs no platform watcher and catches edits made by any tool.
 
 mod inputs;
+mod tools;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, SystemTime};
+
+use symbi_toolclad::Catalog;
 
 use symbi_policy::{
     AgentFacts, AgentPolicies, CommunicationAction, CommunicationGate, CommunicationRule, DslCompileErrors, Effect,
@@ -24,6 +27,8 @@ use symbi_policy::{
 };
 
 use self::inputs::{Compiled, Inputs, api_origin, attached_origin_of};
+pub use self::tools::ToolRunError;
+use self::tools::Tools;
 use crate::agent::{Agent, AgentDefinition, AgentId};
 use crate::agent_files::{self, AgentFileError, SOURCE_KEY};
 use crate::approvals::{ApprovalQueue, Resolution};
@@ -51,6 +56,7 @@ pub struct Governor {
     /// Held from reading the inputs of a change to swapping its result in.
     changes: tokio::sync::Mutex<()>,
     approvals: ApprovalQueue,
+    tools: Tools,
 }
 
 /// The communication gate in force and the id of each of its rules: `config-<n>` for rules from
@@ -134,6 +140,9 @@ pub enum GovernorError {
         #[source]
         error: Box<DslCompileErrors>,
     },
+    /// A ToolClad manifest (or the scope file) is invalid.
+    #[error(transparent)]
+    Tools(#[from] symbi_toolclad::LoadErrors),
     /// The agent files have errors; nothing changed.
     #[error(transparent)]
     AgentFiles(#[from] AgentFileError),
@@ -171,6 +180,7 @@ impl Governor {
     /// or the store cannot be read.
     pub async fn open(config: &Config, store: Arc<dyn Store>) -> Result<Self, GovernorError> {
         let project_dir = config.policy.dir.parent().map(Path::to_owned).unwrap_or_default();
+        let tools = Tools::new(Catalog::load(&project_dir)?, config.data_dir.join("evidence"), project_dir.clone());
         let mut governor = Self {
             store,
             policies: PolicyStore::new(Policies::empty()),
@@ -183,6 +193,7 @@ impl Governor {
             agent_dsl: RwLock::default(),
             changes: tokio::sync::Mutex::new(()),
             approvals: ApprovalQueue::new(config.approval_timeout),
+            tools,
         };
         let Compiled { policies, agents } = governor.inputs().await?.compile()?;
         governor.policies = PolicyStore::new(policies);
@@ -399,16 +410,22 @@ impl Governor {
             symbi_policy::Decision::Deny => {
                 Err(Refusal::Denied { reason: evaluation.reason, policies: evaluation.policies })
             }
-            symbi_policy::Decision::RequireApproval => {
-                let held = self.approvals.hold(request.clone(), evaluation.reason, evaluation.policies.clone()).await;
-                match held {
-                    Some(Resolution::Approved { by }) => {
-                        Ok(Authorization { request, policies: evaluation.policies, approved_by: Some(by) })
-                    }
-                    Some(Resolution::Denied { by }) => Err(Refusal::NotApproved { by }),
-                    None => Err(Refusal::ApprovalTimedOut),
-                }
-            }
+            symbi_policy::Decision::RequireApproval => self.hold(request, evaluation.reason, evaluation.policies).await,
+        }
+    }
+
+    /// Holds `request` until a person approves it (an authorization), refuses it, or the approval
+    /// timeout passes (a refusal).
+    async fn hold(
+        &self,
+        request: PolicyRequest,
+        reason: String,
+        policies: Vec<String>,
+    ) -> Result<Authorization, Refusal> {
+        match self.approvals.hold(request.clone(), reason, policies.clone()).await {
+            Some(Resolution::Approved { by }) => Ok(Authorization { request, policies, approved_by: Some(by) }),
+            Some(Resolution::Denied { by }) => Err(Refusal::NotApproved { by }),
+            None => Err(Refusal::ApprovalTimedOut),
         }
     }
 
@@ -605,21 +622,24 @@ impl Governor {
         }))
     }
 
-    /// Facts about a tool. Until tool manifests are loaded, a tool is known only by the sets
-    /// configuration puts it in; it counts as unverified and of unknown risk.
+    /// Facts about a tool: its manifest's risk tier and tool sets when a ToolClad manifest defines
+    /// it, plus the sets configuration puts it in. Without a manifest it is of unknown risk.
+    /// Manifests are not signature-checked yet, so no tool counts as verified.
     fn tool_facts(&self, id: &str) -> ToolFacts {
+        let catalog = self.tools.catalog();
+        let manifest = catalog.tool(id);
+        let mut tool_sets: Vec<String> = manifest.map(|t| t.tool_sets().to_vec()).unwrap_or_default();
+        for (set, tools) in &self.groups.tools {
+            if tools.iter().any(|t| t == id) && !tool_sets.contains(set) {
+                tool_sets.push(set.clone());
+            }
+        }
         ToolFacts {
             id: id.to_owned(),
-            risk_tier: "unknown".to_owned(),
+            risk_tier: manifest.map_or("unknown", |t| t.risk_tier().as_str()).to_owned(),
             verified: false,
-            source: "unknown".to_owned(),
-            tool_sets: self
-                .groups
-                .tools
-                .iter()
-                .filter(|(_, tools)| tools.iter().any(|t| t == id))
-                .map(|(set, _)| set.clone())
-                .collect(),
+            source: if manifest.is_some() { "toolclad" } else { "unknown" }.to_owned(),
+            tool_sets,
         }
     }
 }

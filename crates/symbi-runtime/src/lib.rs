@@ -60,7 +60,7 @@ pub use approvals::{ApprovalQueue, Hold, Resolution, ResolveError};
 pub use auth::{AuthError, Authenticator, Principal};
 pub use config::{Config, ConfigError, LogFormat};
 pub use data_dir::{DataDir, DataDirError};
-pub use governor::{Authorization, Communication, Governor, GovernorError, Refusal};
+pub use governor::{Authorization, Communication, Governor, GovernorError, Refusal, ToolRunError};
 pub use keys::{IssuedToken, KeyError, KeyId, KeyScope, StoredKey, issue as issue_key};
 pub use server::{Runtime, RuntimeError};
 pub use store::{

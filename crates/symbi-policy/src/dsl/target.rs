@@ -151,8 +151,10 @@ pub(super) fn target<'r>(rule: &'r Rule, problems: &mut Problems<'_>) -> Target<
             target
         }
         None => {
+            // A bare tool name means using the tool in any way: a call the model proposes
+            // (`invoke_tool`) or a run through its manifest (`execute_tool`).
             let mut target = Target {
-                action: ActionScope::Is(Action::InvokeTool.as_str()),
+                action: ActionScope::In("tool_use"),
                 resource: &TOOL,
                 resource_id: Some(rule.action().to_owned()),
                 names: Vec::new(),

@@ -42,6 +42,11 @@ pub(crate) enum ApiError {
     ApprovalNotFound { id: String },
     /// The held action was already approved, denied or timed out.
     AlreadyResolved { id: String },
+    /// No manifest defines this tool.
+    ToolNotFound { name: String },
+    /// The Governor refused the action: policy denied it, a person refused it, or nobody approved
+    /// it in time. Nothing ran.
+    Refused { code: &'static str, message: String, policies: Vec<String> },
     /// No such route.
     RouteNotFound { method: String, path: String },
     /// The route exists but not for this method.
@@ -78,6 +83,8 @@ impl ApiError {
             Self::RuleNotFound { .. } => (StatusCode::NOT_FOUND, "RULE_NOT_FOUND"),
             Self::ApprovalNotFound { .. } => (StatusCode::NOT_FOUND, "APPROVAL_NOT_FOUND"),
             Self::AlreadyResolved { .. } => (StatusCode::CONFLICT, "ALREADY_RESOLVED"),
+            Self::ToolNotFound { .. } => (StatusCode::NOT_FOUND, "TOOL_NOT_FOUND"),
+            Self::Refused { code, .. } => (StatusCode::FORBIDDEN, code),
             Self::RouteNotFound { .. } => (StatusCode::NOT_FOUND, "NOT_FOUND"),
             Self::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED"),
             Self::AgentExists { .. } => (StatusCode::CONFLICT, "AGENT_EXISTS"),
@@ -105,6 +112,8 @@ impl ApiError {
             Self::RuleNotFound { id } => format!("no communication rule `{id}`"),
             Self::ApprovalNotFound { id } => format!("no held action `{id}`"),
             Self::AlreadyResolved { id } => format!("held action `{id}` was already approved, denied or timed out"),
+            Self::ToolNotFound { name } => format!("no tool `{name}`"),
+            Self::Refused { message, .. } => message.clone(),
             Self::RouteNotFound { method, path } => format!("no route for `{method} {path}`"),
             Self::MethodNotAllowed => "this route does not accept that method".to_owned(),
             Self::AgentExists { agent } => format!("agent `{agent}` already exists"),
@@ -122,6 +131,7 @@ impl ApiError {
         match self {
             Self::InvalidRequest { details, .. } => details.clone(),
             Self::InvalidDsl { diagnostics, .. } => Some(serde_json::json!({ "diagnostics": diagnostics })),
+            Self::Refused { policies, .. } => Some(serde_json::json!({ "policies": policies })),
             Self::InvalidPolicy { problems, .. } => {
                 let problems: Vec<_> = problems
                     .iter()
@@ -146,6 +156,7 @@ impl ApiError {
             | Self::RuleNotFound { .. }
             | Self::ApprovalNotFound { .. }
             | Self::AlreadyResolved { .. }
+            | Self::ToolNotFound { .. }
             | Self::RouteNotFound { .. }
             | Self::MethodNotAllowed
             | Self::AgentExists { .. }

@@ -154,7 +154,7 @@ pub(super) fn governor_error(e: GovernorError) -> ApiError {
             ApiError::InvalidDsl { message, diagnostics }
         }
         GovernorError::AgentNotFound { agent } => ApiError::AgentNotFound { agent },
-        e @ (GovernorError::AgentFiles(_) | GovernorError::AgentFileConflict { .. }) => {
+        e @ (GovernorError::AgentFiles(_) | GovernorError::AgentFileConflict { .. } | GovernorError::Tools(_)) => {
             ApiError::InvalidRequest { message: e.to_string(), details: None }
         }
         GovernorError::Store(e) => ApiError::Store(e),

@@ -490,3 +490,31 @@ pub(crate) struct ActionDecision {
     /// Ids of the determining policies.
     pub(crate) policies: Vec<String>,
 }
+
+/// One tool the project defines (`GET /tools`).
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ToolSummary {
+    /// Its name.
+    pub(crate) name: String,
+    /// Its manifest version.
+    pub(crate) version: String,
+    /// What it does.
+    pub(crate) description: String,
+    /// `info`, `low`, `medium`, `high` or `critical`.
+    pub(crate) risk_tier: &'static str,
+    /// Whether every call is held for a person.
+    pub(crate) human_approval: bool,
+}
+
+/// `POST /tools/{name}/execute`.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ExecuteToolRequest {
+    /// The agent the call is made for; policy decides with it as principal. Without it the API
+    /// key is the principal.
+    pub(crate) agent_id: Option<String>,
+    /// Argument values by name, as the manifest's `[args.*]` define them.
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub(crate) arguments: serde_json::Map<String, serde_json::Value>,
+}

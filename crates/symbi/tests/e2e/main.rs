@@ -16,3 +16,4 @@ mod cli;
 mod hardening;
 mod lifecycle;
 mod policy;
+mod tools;

@@ -1,0 +1,127 @@
+//! Governed tool execution over REST: a ToolClad manifest, an agent whose DSL holds the tool for
+//! approval, and the whole approval flow (approve, deny, timeout) ending in an evidence envelope
+//! or a refusal with nothing run.
+
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
+use crate::util::{Project, Server, get, post};
+
+const SEND_EMAIL: &str = r#"[tool]
+name = "send_email"
+version = "1"
+binary = "echo"
+description = "Pretend to send an email: prints the recipient"
+risk_tier = "medium"
+timeout_seconds = 10
+
+[tool.cedar]
+resource = "Tool"
+action = "execute_tool"
+
+[args.to]
+type = "string"
+required = true
+description = "Recipient"
+
+[command]
+exec = ["echo", "sent to", "{to}"]
+
+[output]
+format = "text"
+"#;
+
+const MAILER: &str = "agent mailer() {\n    policy mail {\n        deny: send_email without approval\n    }\n}\n";
+
+fn project() -> Project {
+    let project = Project::new();
+    project.configure("[approvals]\ntimeout_secs = 3\n");
+    std::fs::write(project.path().join("tools/send_email.clad.toml"), SEND_EMAIL).unwrap();
+    std::fs::write(project.path().join("agents/mailer.symbi"), MAILER).unwrap();
+    project
+}
+
+/// Starts `POST /tools/send_email/execute` for `agent` on another thread.
+fn send(server: &Server, key: &str, agent: &str, to: &str) -> std::thread::JoinHandle<crate::util::Reply> {
+    let (url, key) = (server.url("/api/v1/tools/send_email/execute"), key.to_owned());
+    let body = json!({"agent_id": agent, "arguments": {"to": to}}).to_string();
+    std::thread::spawn(move || post(&url, Some(&key), &body))
+}
+
+/// Waits until exactly one action is held and returns it.
+fn held(server: &Server, key: &str) -> serde_json::Value {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let pending = get(&server.url("/api/v1/approvals"), Some(key)).json();
+        if let Some(first) = pending.as_array().and_then(|a| a.first()) {
+            return first.clone();
+        }
+        assert!(Instant::now() < deadline, "nothing was held");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn a_dsl_hold_runs_the_tool_only_once_a_person_approves() {
+    let project = project();
+    let server = Server::start(&project);
+    let key = project.admin_key();
+    let tools = get(&server.url("/api/v1/tools"), Some(&key)).json();
+    assert_eq!(tools[0]["name"], "send_email", "{tools}");
+
+    let call = send(&server, &key, "mailer", "ops@example.com");
+    let hold = held(&server, &key);
+    assert_eq!(hold["principal"], "Agent::\"mailer\"");
+    assert_eq!(hold["action"], "execute_tool");
+    assert_eq!(hold["resource"], "Tool::\"send_email\"");
+    assert_eq!(hold["policies"], json!(["mailer.mail.1"]));
+    assert!(!project.path().join(".symbi/evidence").exists(), "nothing runs before approval");
+    let id = hold["id"].as_str().unwrap();
+    assert_eq!(post(&server.url(&format!("/api/v1/approvals/{id}/approve")), Some(&key), "").status, 200);
+    let reply = call.join().unwrap();
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let envelope = reply.json();
+    assert_eq!((envelope["status"].as_str(), envelope["exit_code"].as_i64()), (Some("success"), Some(0)), "{envelope}");
+    assert!(envelope.to_string().contains("sent to ops@example.com"), "{envelope}");
+    assert!(project.path().join(".symbi/evidence").is_dir());
+}
+
+#[test]
+fn a_refused_or_unanswered_hold_runs_nothing() {
+    let project = project();
+    let server = Server::start(&project);
+    let key = project.admin_key();
+
+    let call = send(&server, &key, "mailer", "ops@example.com");
+    let id = held(&server, &key)["id"].as_str().unwrap().to_owned();
+    assert_eq!(post(&server.url(&format!("/api/v1/approvals/{id}/deny")), Some(&key), "").status, 200);
+    let reply = call.join().unwrap();
+    assert_eq!((reply.status, reply.code().as_str()), (403, "NOT_APPROVED"), "{}", reply.body);
+
+    let started = Instant::now();
+    let reply = send(&server, &key, "mailer", "ops@example.com").join().unwrap();
+    assert_eq!((reply.status, reply.code().as_str()), (403, "APPROVAL_TIMED_OUT"), "{}", reply.body);
+    assert!(started.elapsed() >= Duration::from_secs(3));
+    assert!(!project.path().join(".symbi/evidence").exists(), "nothing ran");
+}
+
+#[test]
+fn default_deny_bad_arguments_and_unknown_tools_are_refused_at_once() {
+    let project = project();
+    let server = Server::start(&project);
+    let key = project.admin_key();
+    let created =
+        post(&server.url("/api/v1/agents"), Some(&key), r#"{"id":"other","name":"other","dsl":"agent other() {}"}"#);
+    assert_eq!(created.status, 201, "{}", created.body);
+
+    let denied = send(&server, &key, "other", "ops@example.com").join().unwrap();
+    assert_eq!((denied.status, denied.code().as_str()), (403, "POLICY_DENIED"), "{}", denied.body);
+    let hostile = send(&server, &key, "mailer", "a@b.c; rm -rf /").join().unwrap();
+    assert_eq!((hostile.status, hostile.code().as_str()), (400, "INVALID_REQUEST"), "{}", hostile.body);
+    let unknown =
+        post(&server.url("/api/v1/tools/nope/execute"), Some(&key), r#"{"agent_id":"mailer","arguments":{}}"#);
+    assert_eq!((unknown.status, unknown.code().as_str()), (404, "TOOL_NOT_FOUND"), "{}", unknown.body);
+    assert_eq!(get(&server.url("/api/v1/approvals"), Some(&key)).json(), json!([]));
+    assert!(!project.path().join(".symbi/evidence").exists(), "nothing ran");
+}
