@@ -38,6 +38,9 @@ def runtime(request):
     with tempfile.TemporaryDirectory() as tmp:
         project = Path(tmp)
         subprocess.run([BIN, "init", str(project), "--no-interact"], check=True, capture_output=True)
+        # Start with an empty registry: `symbi up` registers the scaffold's agents/*.symbi.
+        for agent_file in (project / "agents").glob("*.symbi"):
+            agent_file.unlink()
         env = {k: v for k, v in os.environ.items() if k != "SYMBIONT_API_TOKEN"}
         env.update({"SYMBIONT_LOG": "warn", **env_overrides})
         process = subprocess.Popen(

@@ -54,6 +54,58 @@ pub(crate) enum Command {
     Fmt(FmtArgs),
     /// Print the REST API's OpenAPI 3.1 document (also served at /api/v1/openapi.json).
     Openapi,
+    /// Decide with the project's policies without a running runtime: coding-assistant hooks
+    /// (Claude Code, Gemini CLI), validation, and policy tests for CI.
+    Policy(PolicyArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct PolicyArgs {
+    #[command(subcommand)]
+    pub(crate) action: PolicyAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum PolicyAction {
+    /// Answer a coding-assistant hook: read a Claude Code `PreToolUse` or Gemini CLI `BeforeTool`
+    /// event on stdin and answer in that host's format. Allow (and Claude Code's ask) is JSON on
+    /// stdout with exit 0; deny is exit 2 with the reason on stderr. Anything that prevents a
+    /// decision (bad event, invalid policies) is a deny.
+    ///
+    /// Claude Code settings: {"hooks": {"PreToolUse": [{"matcher": ".*", "hooks":
+    /// [{"type": "command", "command": "symbi policy evaluate --dir $CLAUDE_PROJECT_DIR"}]}]}}
+    #[command(verbatim_doc_comment)]
+    Evaluate {
+        /// Project directory (policies/, agents/, symbiont.toml).
+        #[arg(long, default_value = ".")]
+        dir: PathBuf,
+        /// The agent the assistant acts as: the principal of every decision.
+        #[arg(long, default_value = "coding-assistant")]
+        agent: String,
+        /// The host's protocol; detected from `hook_event_name` when omitted.
+        #[arg(long, value_enum)]
+        host: Option<crate::command::policy::Host>,
+    },
+    /// Compile and validate every policy `symbi up` would load (files and agents' DSL).
+    /// Exit 2 with every problem's position when any is invalid.
+    Validate {
+        /// Project directory.
+        #[arg(long, default_value = ".")]
+        dir: PathBuf,
+    },
+    /// Run a TOML file of `[[case]]` requests (`principal`, `action`, `resource`, optional
+    /// `surface`, `delegation_depth`, `name`) against the policies, each with its `expect`ed
+    /// decision (`allow`, `deny`, `require_approval`). Exit 1 when any case fails.
+    Test {
+        /// The test file.
+        file: PathBuf,
+        /// Project directory.
+        #[arg(long, default_value = ".")]
+        dir: PathBuf,
+        /// Print a JSON array of results.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -11,6 +11,8 @@ pub(crate) enum Exit {
     Success,
     /// 1: the command ran but found problems (for example a failed `doctor` check).
     Problems,
+    /// 2: the action asked about is refused (a hook's deny; the reason is already printed).
+    Blocked,
 }
 
 /// A command that could not do its job.
@@ -35,6 +37,13 @@ impl Failure {
     }
 }
 
+impl std::fmt::Display for Failure {
+    /// The error with its causes, as `finish` prints it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:#}", self.error)
+    }
+}
+
 impl<E: Into<anyhow::Error>> From<E> for Failure {
     fn from(error: E) -> Self {
         Self { kind: FailureKind::Runtime, error: error.into() }
@@ -46,6 +55,7 @@ pub(crate) fn finish(result: crate::Outcome, format: ErrorFormat) -> ExitCode {
     match result {
         Ok(Exit::Success) => ExitCode::SUCCESS,
         Ok(Exit::Problems) => ExitCode::from(1),
+        Ok(Exit::Blocked) => ExitCode::from(2),
         Err(failure) => {
             let (code, name) = match failure.kind {
                 FailureKind::Runtime => (1, "FAILURE"),

@@ -22,6 +22,7 @@ fn main() -> std::process::ExitCode {
         Command::Dsl(args) => command::dsl::run(&args),
         Command::Fmt(args) => command::fmt::run(&args),
         Command::Openapi => command::openapi::run(),
+        Command::Policy(args) => command::policy::run(&args),
     };
     exit::finish(result, format)
 }

@@ -6,6 +6,7 @@ pub(crate) mod fmt;
 pub(crate) mod init;
 pub(crate) mod keys;
 pub(crate) mod openapi;
+pub(crate) mod policy;
 pub(crate) mod up;
 
 use std::path::Path;

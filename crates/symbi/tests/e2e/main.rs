@@ -14,6 +14,7 @@ mod api;
 mod auth;
 mod cli;
 mod hardening;
+mod hooks;
 mod lifecycle;
 mod policy;
 mod tools;

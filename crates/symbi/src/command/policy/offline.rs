@@ -1,0 +1,152 @@
+//! Decisions without a running runtime: the project's policy files and the policy blocks of its
+//! `agents/*.symbi`, compiled and validated exactly as `symbi up` does, with entity data from
+//! those files and `[groups]`. Used by coding-assistant hooks and `symbi policy test`, which
+//! must answer in milliseconds and cannot depend on a server being up.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use symbi_policy::{
+    AgentFacts, AgentPolicies, EntityRef, EntitySetBuilder, Evaluation, Policies, PolicyRequest, ResourceFacts,
+    ToolFacts,
+};
+use symbi_runtime::Config;
+
+use crate::exit::Failure;
+
+/// A project's policy set and what its files say about agents.
+#[derive(Debug)]
+pub(super) struct Offline {
+    policies: Policies,
+    agents: BTreeMap<String, AgentPolicies>,
+    config: Config,
+}
+
+impl Offline {
+    /// Loads `dir`'s configuration, policy files and agent files.
+    ///
+    /// Fails (invalid input) when any of them has errors; the message lists every problem.
+    pub(super) fn load(dir: &Path) -> Result<Self, Failure> {
+        let config = super::super::load_config(dir)?;
+        let project = config.policy.dir.parent().unwrap_or(dir).to_owned();
+        let mut sources = symbi_policy::read_dir(&config.policy.dir, &project).map_err(Failure::invalid)?;
+        let mut agents = BTreeMap::new();
+        for file in symbi_files(&config.agents_dir)? {
+            let label = file.strip_prefix(&project).unwrap_or(&file).display().to_string();
+            let source = super::super::dsl::read(&file)?;
+            let compiled = symbi_policy::compile_agent_policies(&label, &source)
+                .map_err(|e| Failure::invalid(anyhow::anyhow!("{}", symbi_dsl::render(&label, &source, &e))))?;
+            sources.push(compiled.policy_source());
+            for agent in compiled.agents() {
+                agents.insert(agent.name().to_owned(), agent.clone());
+            }
+        }
+        let policies = Policies::compile(&sources).map_err(Failure::invalid)?;
+        Ok(Self { policies, agents, config })
+    }
+
+    /// How many policies are in force.
+    pub(super) fn len(&self) -> usize {
+        self.policies.len()
+    }
+
+    /// Decides `request` with the entity data the project's files give.
+    pub(super) fn decide(&self, request: &PolicyRequest) -> Evaluation {
+        let mut builder = EntitySetBuilder::new();
+        let mut seen = Vec::new();
+        for entity in [&request.principal, &request.resource] {
+            if seen.contains(&entity) {
+                continue;
+            }
+            seen.push(entity);
+            match entity {
+                EntityRef::Agent(id) => {
+                    builder.agent(&self.agent_facts(id));
+                }
+                EntityRef::Tool(id) => {
+                    builder.tool(&self.tool_facts(id));
+                }
+                EntityRef::Resource(id) => {
+                    builder.resource_facts(&ResourceFacts {
+                        id: id.clone(),
+                        kind: "file".to_owned(),
+                        classification: "unknown".to_owned(),
+                        verified: None,
+                        path: Some(id.clone()),
+                    });
+                }
+                EntityRef::ApiKey(id) => {
+                    builder.api_key(id, false);
+                }
+                EntityRef::AgentGroup(_) | EntityRef::ToolSet(_) | EntityRef::Secret(_) | EntityRef::Schedule(_) => {}
+            }
+        }
+        let groups = &self.config.groups;
+        for group in groups.agents.keys() {
+            let parents: Vec<String> =
+                groups.agents.iter().filter(|(_, m)| m.contains(group)).map(|(g, _)| g.clone()).collect();
+            builder.agent_group(group, &parents);
+        }
+        for set in groups.tools.keys() {
+            builder.tool_set(set, &[]);
+        }
+        match builder.build() {
+            Ok(entities) => self.policies.evaluate(request, &entities),
+            Err(e) => Evaluation {
+                decision: symbi_policy::Decision::Deny,
+                policies: Vec::new(),
+                reason: format!("cannot build what the decision needs, so the request is refused: {e}"),
+            },
+        }
+    }
+
+    /// An agent as its `.symbi` file and `[groups]` describe it; an agent no file defines is
+    /// tier 0 with no capabilities.
+    fn agent_facts(&self, id: &str) -> AgentFacts {
+        let dsl = self.agents.get(id);
+        let member_of = |table: &BTreeMap<String, Vec<String>>| {
+            table.iter().filter(|(_, members)| members.iter().any(|m| m == id)).map(|(name, _)| name.clone()).collect()
+        };
+        AgentFacts {
+            id: id.to_owned(),
+            name: id.to_owned(),
+            sandbox_tier: dsl.and_then(AgentPolicies::sandbox_tier).unwrap_or(0),
+            capabilities: dsl.map(|a| a.capabilities().to_vec()).unwrap_or_default(),
+            domain: String::new(),
+            verified: false,
+            roles: member_of(&self.config.groups.roles),
+            groups: member_of(&self.config.groups.agents),
+        }
+    }
+
+    /// A tool known by the sets `[groups]` puts it in; unverified, of unknown risk.
+    fn tool_facts(&self, id: &str) -> ToolFacts {
+        ToolFacts {
+            id: id.to_owned(),
+            risk_tier: "unknown".to_owned(),
+            verified: false,
+            source: "unknown".to_owned(),
+            tool_sets: self
+                .config
+                .groups
+                .tools
+                .iter()
+                .filter(|(_, tools)| tools.iter().any(|t| t == id))
+                .map(|(set, _)| set.clone())
+                .collect(),
+        }
+    }
+}
+
+/// The `*.symbi` files directly in `dir`, sorted; none when it does not exist.
+fn symbi_files(dir: &Path) -> Result<Vec<std::path::PathBuf>, Failure> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(Failure::invalid(anyhow::anyhow!("cannot list `{}`: {e}", dir.display()))),
+    };
+    let mut files: Vec<_> =
+        entries.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "symbi")).collect();
+    files.sort();
+    Ok(files)
+}
