@@ -7,7 +7,7 @@ use crate::wellknown::WellKnownBuilder;
 #[test]
 fn reads_the_ecosystem_form() {
     let doc = DiscoveryDocument::from_json(include_bytes!(
-        "../../../../../shared/vectors/schemapin/python/demo_well_known.json"
+        "../../tests/vectors/python/demo_well_known.json"
     ));
     let doc = doc.unwrap();
     assert_eq!(doc.schema_version(), "1.1");

@@ -36,9 +36,9 @@ pub(crate) fn python(script: &str, input: &Value) -> Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
-/// A file under `shared/vectors/schemapin/`.
+/// A file of the ecosystem's shared SchemaPin interop vectors, kept in `tests/vectors/`.
 pub(crate) fn vector(path: &str) -> Vec<u8> {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/vectors/schemapin");
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/vectors");
     std::fs::read(root.join(path)).unwrap_or_else(|e| panic!("vector `{path}`: {e}"))
 }
 
