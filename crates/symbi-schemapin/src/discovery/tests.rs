@@ -6,9 +6,7 @@ use crate::wellknown::WellKnownBuilder;
 
 #[test]
 fn reads_the_ecosystem_form() {
-    let doc = DiscoveryDocument::from_json(include_bytes!(
-        "../../tests/vectors/python/demo_well_known.json"
-    ));
+    let doc = DiscoveryDocument::from_json(include_bytes!("../../tests/vectors/python/demo_well_known.json"));
     let doc = doc.unwrap();
     assert_eq!(doc.schema_version(), "1.1");
     assert_eq!(doc.developer_name(), Some("Example Tool Developer"));
