@@ -130,6 +130,9 @@ pub(crate) fn router(state: AppState, config: &ApiConfig) -> (Router, RateLimite
         .route("/policies/evaluate", axum::routing::post(policies::evaluate))
         .route("/policies/{name}", axum::routing::delete(policies::delete))
         .route("/tools", get(tools::list))
+        .route("/tools/{name}", get(tools::show))
+        .route("/tools/{name}/schema", get(tools::schema))
+        .route("/tools/{name}/test", axum::routing::post(tools::test))
         .route("/tools/{name}/execute", axum::routing::post(tools::execute))
         .route("/approvals", get(approvals::list))
         .route("/approvals/{id}/approve", axum::routing::post(approvals::approve))
@@ -213,7 +216,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         agent_policies::list, agent_policies::add, agent_policies::remove, agent_policies::evaluate,
         communication::rules, communication::evaluate, communication::add, communication::remove,
         approvals::list, approvals::approve, approvals::deny,
-        tools::list, tools::execute,
+        tools::list, tools::show, tools::schema, tools::test, tools::execute,
     ),
     components(schemas(wire::ErrorResponse)),
     tags(

@@ -4,13 +4,13 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use symbi_policy::{EntityRef, Surface};
-use symbi_toolclad::CallError;
+use symbi_policy::{Action, Decision, EntityRef, PolicyRequest, Surface};
+use symbi_toolclad::{CallError, Tool, ToolCall};
 
 use super::caller::Caller;
 use super::error::ApiError;
 use super::json::ApiJson;
-use super::wire::{ExecuteToolRequest, ToolSummary};
+use super::wire::{ExecuteToolRequest, ToolDetail, ToolDryRun, ToolSummary};
 use super::{AppState, TAG_POLICIES};
 use crate::agent::AgentId;
 use crate::governor::{Refusal, ToolRunError};
@@ -19,19 +19,109 @@ use crate::governor::{Refusal, ToolRunError};
 #[utoipa::path(get, path = "/api/v1/tools", tag = TAG_POLICIES, security(("bearer" = [])),
     responses((status = 200, body = Vec<ToolSummary>)))]
 pub(crate) async fn list(_caller: Caller, State(state): State<AppState>) -> Json<Vec<ToolSummary>> {
+    Json(state.governor().tool_catalog().tools().map(summary).collect())
+}
+
+/// One tool: its manifest's facts and a starting Cedar policy.
+#[utoipa::path(get, path = "/api/v1/tools/{name}", tag = TAG_POLICIES, security(("bearer" = [])),
+    params(("name" = String, Path, description = "Tool name")),
+    responses((status = 200, body = ToolDetail), (status = 404, body = super::wire::ErrorResponse)))]
+pub(crate) async fn show(
+    _caller: Caller,
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+) -> Result<Json<ToolDetail>, ApiError> {
     let catalog = state.governor().tool_catalog();
-    Json(
-        catalog
-            .tools()
-            .map(|t| ToolSummary {
-                name: t.name().to_owned(),
-                version: t.version().to_owned(),
-                description: t.description().to_owned(),
-                risk_tier: t.risk_tier().as_str(),
-                human_approval: t.human_approval(),
-            })
-            .collect(),
-    )
+    let tool = catalog.tool(&name).ok_or(ApiError::ToolNotFound { name })?;
+    Ok(Json(ToolDetail {
+        summary: summary(tool),
+        timeout_seconds: tool.timeout().as_secs(),
+        tool_sets: tool.tool_sets().to_vec(),
+        manifest_hash: tool.manifest_hash().to_owned(),
+        cedar_template: symbi_toolclad::cedar_template(tool),
+    }))
+}
+
+/// The tool's MCP tool schema (`{name, description, inputSchema, outputSchema}`).
+#[utoipa::path(get, path = "/api/v1/tools/{name}/schema", tag = TAG_POLICIES, security(("bearer" = [])),
+    params(("name" = String, Path, description = "Tool name")),
+    responses((status = 200, description = "MCP tool schema", body = Object), (status = 404, body = super::wire::ErrorResponse)))]
+pub(crate) async fn schema(
+    _caller: Caller,
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let catalog = state.governor().tool_catalog();
+    let tool = catalog.tool(&name).ok_or(ApiError::ToolNotFound { name })?;
+    Ok(Json(symbi_toolclad::mcp_schema(tool)))
+}
+
+/// A dry run: the call checked against the manifest, the argv it would run, and what policy
+/// would decide. Nothing runs and nothing is held.
+#[utoipa::path(post, path = "/api/v1/tools/{name}/test", tag = TAG_POLICIES, security(("bearer" = [])),
+    params(("name" = String, Path, description = "Tool name")), request_body = ExecuteToolRequest,
+    responses((status = 200, body = ToolDryRun), (status = 400, body = super::wire::ErrorResponse),
+        (status = 404, body = super::wire::ErrorResponse)))]
+pub(crate) async fn test(
+    caller: Caller,
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    ApiJson(request): ApiJson<ExecuteToolRequest>,
+) -> Result<Json<ToolDryRun>, ApiError> {
+    let principal = principal(&caller, request.agent_id.as_deref())?;
+    let catalog = state.governor().tool_catalog();
+    let dry = catalog
+        .dry_run(&ToolCall::from_json(name.as_str(), &request.arguments))
+        .map_err(|e| run_error(ToolRunError::Call(e)))?;
+    let human_approval = catalog.tool(&name).is_some_and(Tool::human_approval);
+    let policy_request = PolicyRequest {
+        principal,
+        action: Action::ExecuteTool,
+        resource: EntityRef::Tool(name),
+        surface: Surface::Api,
+        delegation_depth: None,
+    };
+    let evaluation = state.governor().evaluate(&policy_request).await;
+    let decision = match evaluation.decision {
+        Decision::Allow if human_approval => Decision::RequireApproval,
+        other => other,
+    };
+    Ok(Json(ToolDryRun {
+        validations: dry.validations,
+        argv: dry.argv,
+        command: dry.command,
+        timeout_seconds: dry.timeout_seconds,
+        decision: decision.as_str(),
+        reason: evaluation.reason,
+        policies: evaluation.policies,
+    }))
+}
+
+fn summary(t: &Tool) -> ToolSummary {
+    ToolSummary {
+        name: t.name().to_owned(),
+        version: t.version().to_owned(),
+        description: t.description().to_owned(),
+        risk_tier: t.risk_tier().as_str(),
+        human_approval: t.human_approval(),
+    }
+}
+
+/// The principal of a tool call: the agent it is made for (the key must reach it), or the admin
+/// key itself when no agent is named.
+fn principal(caller: &Caller, agent_id: Option<&str>) -> Result<EntityRef, ApiError> {
+    match agent_id {
+        Some(id) => {
+            let id = AgentId::parse(id)
+                .map_err(|e| ApiError::InvalidRequest { message: format!("invalid `agent_id`: {e}"), details: None })?;
+            caller.require_agent(&id)?;
+            Ok(EntityRef::Agent(id.to_string()))
+        }
+        None => {
+            caller.require_admin()?;
+            Ok(EntityRef::ApiKey(caller.0.label()))
+        }
+    }
 }
 
 /// Runs a tool through the Governor: the call is checked against the manifest, policy decides
@@ -48,18 +138,7 @@ pub(crate) async fn execute(
     Path(name): Path<String>,
     ApiJson(request): ApiJson<ExecuteToolRequest>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let principal = match &request.agent_id {
-        Some(id) => {
-            let id = AgentId::parse(id)
-                .map_err(|e| ApiError::InvalidRequest { message: format!("invalid `agent_id`: {e}"), details: None })?;
-            caller.require_agent(&id)?;
-            EntityRef::Agent(id.to_string())
-        }
-        None => {
-            caller.require_admin()?;
-            EntityRef::ApiKey(caller.0.label())
-        }
-    };
+    let principal = principal(&caller, request.agent_id.as_deref())?;
     let envelope =
         state.governor().run_tool(principal, &name, &request.arguments, Surface::Api).await.map_err(run_error)?;
     tracing::info!(tool = %name, by = %caller.0.label(), status = ?envelope.status, "tool ran");

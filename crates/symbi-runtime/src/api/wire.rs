@@ -518,3 +518,39 @@ pub(crate) struct ExecuteToolRequest {
     #[schema(value_type = Object)]
     pub(crate) arguments: serde_json::Map<String, serde_json::Value>,
 }
+
+/// One tool in full (`GET /tools/{name}`).
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ToolDetail {
+    /// What `GET /tools` lists.
+    #[serde(flatten)]
+    pub(crate) summary: ToolSummary,
+    /// The run's time limit.
+    pub(crate) timeout_seconds: u64,
+    /// `ToolSet`s the manifest puts it in.
+    pub(crate) tool_sets: Vec<String>,
+    /// `sha256:<hex>` of the manifest file.
+    pub(crate) manifest_hash: String,
+    /// A starting Cedar policy for it (`@approval` when the manifest asks for a person).
+    pub(crate) cedar_template: String,
+}
+
+/// Answer to `POST /tools/{name}/test`: what would run and what policy would decide; nothing runs.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ToolDryRun {
+    /// One line per argument with its check.
+    pub(crate) validations: Vec<String>,
+    /// The argv, secrets symbolic.
+    pub(crate) argv: Vec<String>,
+    /// The command line as the envelope would record it.
+    pub(crate) command: String,
+    /// The run's time limit.
+    pub(crate) timeout_seconds: u64,
+    /// `allow`, `deny` or `require_approval` (a manifest's `human_approval` makes any allow
+    /// `require_approval`).
+    pub(crate) decision: &'static str,
+    /// Why.
+    pub(crate) reason: String,
+    /// The determining policies.
+    pub(crate) policies: Vec<String>,
+}

@@ -125,3 +125,33 @@ fn default_deny_bad_arguments_and_unknown_tools_are_refused_at_once() {
     assert_eq!(get(&server.url("/api/v1/approvals"), Some(&key)).json(), json!([]));
     assert!(!project.path().join(".symbi/evidence").exists(), "nothing ran");
 }
+
+#[test]
+fn tools_are_described_and_dry_run_without_running() {
+    let project = project();
+    let server = Server::start(&project);
+    let key = project.admin_key();
+    let detail = get(&server.url("/api/v1/tools/send_email"), Some(&key)).json();
+    assert_eq!(
+        (detail["name"].as_str(), detail["risk_tier"].as_str()),
+        (Some("send_email"), Some("medium")),
+        "{detail}"
+    );
+    assert!(detail["manifest_hash"].as_str().unwrap().starts_with("sha256:"));
+    assert!(detail["cedar_template"].as_str().unwrap().contains("Tool::\"send_email\""));
+    let schema = get(&server.url("/api/v1/tools/send_email/schema"), Some(&key)).json();
+    assert_eq!(schema["inputSchema"]["properties"]["to"]["type"], "string", "{schema}");
+    assert_eq!(get(&server.url("/api/v1/tools/nope/schema"), Some(&key)).status, 404);
+
+    let body = json!({"agent_id": "mailer", "arguments": {"to": "ops@example.com"}}).to_string();
+    let dry = post(&server.url("/api/v1/tools/send_email/test"), Some(&key), &body);
+    assert_eq!(dry.status, 200, "{}", dry.body);
+    let dry = dry.json();
+    assert_eq!(dry["argv"], json!(["echo", "sent to", "ops@example.com"]));
+    assert_eq!(
+        (dry["decision"].as_str(), dry["policies"].clone()),
+        (Some("require_approval"), json!(["mailer.mail.1"]))
+    );
+    assert_eq!(get(&server.url("/api/v1/approvals"), Some(&key)).json(), json!([]), "a dry run holds nothing");
+    assert!(!project.path().join(".symbi/evidence").exists(), "a dry run runs nothing");
+}
