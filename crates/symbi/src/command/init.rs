@@ -61,6 +61,10 @@ fn files(profile: Profile) -> Vec<(&'static str, &'static str)> {
         (config::FILE_NAME, config::TEMPLATE),
         ("policies/default.cedar", include_str!("init/default.cedar")),
         ("tools/README.md", include_str!("init/tools-README.md")),
+        // Offline examples that work on any machine with coreutils and grep.
+        ("tools/file_hash.clad.toml", include_str!("../../../symbi-toolclad/examples/tools/file_hash.clad.toml")),
+        ("tools/count_lines.clad.toml", include_str!("../../../symbi-toolclad/examples/tools/count_lines.clad.toml")),
+        ("tools/search_text.clad.toml", include_str!("../../../symbi-toolclad/examples/tools/search_text.clad.toml")),
     ];
     match profile {
         Profile::Minimal => files.push(("agents/hello.symbi", include_str!("init/hello.symbi"))),

@@ -14,7 +14,7 @@ fn init_scaffolds_every_profile_and_refuses_to_overwrite() {
         let path = dir.path().to_str().unwrap();
         let out = symbi(&["init", path, "--profile", profile, "--no-interact"], &[]);
         assert!(out.status.success(), "{profile}: {}", String::from_utf8_lossy(&out.stderr));
-        for file in ["symbiont.toml", "policies/default.cedar", agent, ".gitignore"] {
+        for file in ["symbiont.toml", "policies/default.cedar", agent, ".gitignore", "tools/file_hash.clad.toml"] {
             assert!(dir.path().join(file).is_file(), "{profile}: {file} missing");
         }
         assert!(std::fs::read_to_string(dir.path().join(".gitignore")).unwrap().contains("/.symbi/"));

@@ -68,7 +68,8 @@ fn a_dsl_hold_runs_the_tool_only_once_a_person_approves() {
     let server = Server::start(&project);
     let key = project.admin_key();
     let tools = get(&server.url("/api/v1/tools"), Some(&key)).json();
-    assert_eq!(tools[0]["name"], "send_email", "{tools}");
+    let names: Vec<&str> = tools.as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["count_lines", "file_hash", "search_text", "send_email"], "{tools}");
 
     let call = send(&server, &key, "mailer", "ops@example.com");
     let hold = held(&server, &key);
@@ -154,4 +155,24 @@ fn tools_are_described_and_dry_run_without_running() {
     );
     assert_eq!(get(&server.url("/api/v1/approvals"), Some(&key)).json(), json!([]), "a dry run holds nothing");
     assert!(!project.path().join(".symbi/evidence").exists(), "a dry run runs nothing");
+}
+
+#[test]
+fn the_scaffold_tools_run_once_policy_allows_them() {
+    let project = Project::scaffolded();
+    std::fs::write(
+        project.path().join("policies/read-only-tools.cedar"),
+        "permit(principal == Agent::\"hello\", action == Action::\"execute_tool\", resource in ToolSet::\"read_only\");\n",
+    )
+    .unwrap();
+    let server = Server::start(&project);
+    let key = project.admin_key();
+    let body = json!({"agent_id": "hello", "arguments": {"path": "symbiont.toml"}}).to_string();
+    let hashed = post(&server.url("/api/v1/tools/file_hash/execute"), Some(&key), &body);
+    assert_eq!(hashed.status, 200, "{}", hashed.body);
+    assert_eq!(hashed.json()["status"], "success", "{}", hashed.body);
+    let counted = post(&server.url("/api/v1/tools/count_lines/execute"), Some(&key), &body);
+    assert_eq!(counted.json()["exit_code"], 0, "{}", counted.body);
+    let outside = json!({"agent_id": "hello", "arguments": {"path": "../../etc/passwd"}}).to_string();
+    assert_eq!(post(&server.url("/api/v1/tools/file_hash/execute"), Some(&key), &outside).status, 400);
 }
