@@ -26,7 +26,7 @@ use symbi_policy::{
     RuleSpec, Surface, ToolFacts,
 };
 
-use self::inputs::{Compiled, Inputs, api_origin, attached_origin_of};
+use self::inputs::{Compiled, Inputs, api_origin, attached_origin};
 pub use self::tools::ToolRunError;
 use self::tools::Tools;
 use crate::agent::{Agent, AgentDefinition, AgentId};
@@ -180,7 +180,12 @@ impl Governor {
     /// or the store cannot be read.
     pub async fn open(config: &Config, store: Arc<dyn Store>) -> Result<Self, GovernorError> {
         let project_dir = config.policy.dir.parent().map(Path::to_owned).unwrap_or_default();
-        let tools = Tools::new(Catalog::load(&project_dir)?, config.data_dir.join("evidence"), project_dir.clone());
+        // Manifests are read from disk: off the async threads.
+        let dir = project_dir.clone();
+        let catalog = tokio::task::spawn_blocking(move || Catalog::load(&dir))
+            .await
+            .map_err(|e| StoreError::Backend { reason: e.to_string() })??;
+        let tools = Tools::new(catalog, config.data_dir.join("evidence"), project_dir.clone());
         let mut governor = Self {
             store,
             policies: PolicyStore::new(Policies::empty()),
@@ -324,7 +329,7 @@ impl Governor {
         if !inputs.agent_dsl.contains_key(policy.agent.as_str()) {
             return Err(GovernorError::AgentNotFound { agent: policy.agent.to_string() });
         }
-        let origin = attached_origin_of(&policy.agent, &policy.name);
+        let origin = attached_origin(policy.agent.as_str(), &policy.name);
         inputs.attached.insert((policy.agent.to_string(), policy.name.clone()), policy.clone());
         let compiled = inputs.compile()?;
         let ids = compiled.ids_from(&origin);

@@ -8,7 +8,6 @@ use std::collections::{BTreeMap, HashMap};
 use symbi_policy::{AgentPolicies, Policies, PolicySource, Surface, compile_registered_agent, scope_to_agent};
 
 use super::GovernorError;
-use crate::agent::AgentId;
 use crate::store::{StoredAgentPolicy, StoredPolicy};
 
 /// Every input of the policy set.
@@ -81,9 +80,4 @@ pub(super) fn api_origin(name: &str) -> String {
 /// The origin of Cedar attached to an agent over the API.
 pub(super) fn attached_origin(agent: &str, name: &str) -> String {
     format!("agent:{agent}/{name}")
-}
-
-/// The origin of an agent's attached policy, for callers holding an [`AgentId`].
-pub(super) fn attached_origin_of(agent: &AgentId, name: &str) -> String {
-    attached_origin(agent.as_str(), name)
 }
