@@ -127,6 +127,11 @@ impl PublicKey {
         if !spki.starts_with(&SPKI_P256_PREFIX) {
             return Err(KeyError::NotP256);
         }
+        // aws-lc also takes the hybrid forms (0x06, 0x07); they would give one key two encodings,
+        // two fingerprints and two pins. Only the uncompressed form is the key's one spelling.
+        if spki.get(SPKI_P256_PREFIX.len()) != Some(&0x04) {
+            return Err(KeyError::InvalidPoint);
+        }
         let parsed = ParsedPublicKey::new(&ECDSA_P256_SHA256_ASN1, spki).map_err(|_| KeyError::InvalidPoint)?;
         Ok(Self { fingerprint: Fingerprint::of_bytes(&spki), spki, parsed })
     }
@@ -299,6 +304,18 @@ mod tests {
             "sha256:8120d9001e5cb51e54e2910c0e5fe97bf1ed4e699587f5af94e285a9bbafa07d"
         );
         assert_eq!(key.to_pem(), GO_PUBLIC);
+    }
+
+    #[test]
+    fn only_the_uncompressed_point_form_is_a_key() {
+        // Found by the `schemapin_discovery` fuzz target: the same point in the hybrid form
+        // (0x06/0x07) was accepted, giving one key a second encoding and fingerprint.
+        let der = PublicKey::from_pem(GO_PUBLIC).unwrap().spki_der().to_vec();
+        for tag in [0x06_u8, 0x07, 0x02, 0x00] {
+            let mut other = der.clone();
+            *other.get_mut(SPKI_P256_PREFIX.len()).unwrap() = tag;
+            assert!(matches!(PublicKey::from_spki_der(&other), Err(KeyError::InvalidPoint)), "{tag:#04x}");
+        }
     }
 
     #[test]
