@@ -160,7 +160,7 @@ pub struct EntitySet(pub(crate) cedar_policy::Entities);
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("entity data does not fit the policy schema: {reason}")]
 pub struct EntityError {
-    reason: String,
+    pub(crate) reason: String,
 }
 
 impl EntitySetBuilder {

@@ -51,6 +51,7 @@ mod decision;
 mod dsl;
 mod entities;
 mod policies;
+mod record_form;
 mod schema;
 mod store;
 mod vocabulary;

@@ -103,12 +103,18 @@ pub struct Policies {
     /// The set that applies on each surface: the global policies plus that surface's own.
     pub(crate) per_surface: HashMap<Surface, PolicySet>,
     pub(crate) info: BTreeMap<String, PolicyInfo>,
+    /// The sources the set was compiled from, in order: its record form.
+    pub(crate) sources: Vec<PolicySource>,
 }
 
 impl Policies {
     /// A set with no policies: everything is denied.
     pub fn empty() -> Self {
-        Self { per_surface: Surface::ALL.into_iter().map(|s| (s, PolicySet::new())).collect(), info: BTreeMap::new() }
+        Self {
+            per_surface: Surface::ALL.into_iter().map(|s| (s, PolicySet::new())).collect(),
+            info: BTreeMap::new(),
+            sources: Vec::new(),
+        }
     }
 
     /// Parses and validates `sources` into one set.
@@ -204,7 +210,7 @@ impl Policies {
             }
             per_surface.insert(surface, set);
         }
-        Ok(Self { per_surface, info })
+        Ok(Self { per_surface, info, sources: sources.to_vec() })
     }
 
     /// Every policy, by id.
@@ -291,7 +297,7 @@ fn located(origin: &str, line: usize, column: usize, message: &str) -> PolicyPro
     PolicyProblem { origin: origin.to_owned(), line, column, message: message.to_owned() }
 }
 
-fn invalid(origin: &str, line: usize, column: usize, message: &str) -> PolicyError {
+pub(crate) fn invalid(origin: &str, line: usize, column: usize, message: &str) -> PolicyError {
     PolicyError::Invalid { problems: vec![located(origin, line, column, message)] }
 }
 
