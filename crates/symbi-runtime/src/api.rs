@@ -5,6 +5,7 @@
 mod agent_policies;
 mod agents;
 mod approvals;
+mod audit;
 mod caller;
 mod client_ip;
 mod communication;
@@ -12,6 +13,8 @@ mod error;
 mod json;
 mod keys;
 mod layers;
+
+pub(crate) use self::layers::current_request_id;
 mod policies;
 mod rate_limit;
 mod system;
@@ -45,6 +48,7 @@ const TAG_SYSTEM: &str = "system";
 const TAG_AGENTS: &str = "agents";
 const TAG_KEYS: &str = "keys";
 const TAG_POLICIES: &str = "policies";
+const TAG_AUDIT: &str = "audit";
 
 /// What every handler can reach. Cheap to clone.
 #[derive(Debug, Clone)]
@@ -137,6 +141,9 @@ pub(crate) fn router(state: AppState, config: &ApiConfig) -> (Router, RateLimite
         .route("/approvals", get(approvals::list))
         .route("/approvals/{id}/approve", axum::routing::post(approvals::approve))
         .route("/approvals/{id}/deny", axum::routing::post(approvals::deny))
+        .route("/audit", get(audit::list))
+        .route("/audit/checkpoint", get(audit::checkpoint))
+        .route("/audit/proof/{event_id}", get(audit::proof))
         .route("/communication/rules", get(communication::rules).post(communication::add))
         .route("/communication/rules/{id}", axum::routing::delete(communication::remove))
         .route("/communication/evaluate", axum::routing::post(communication::evaluate))
@@ -217,6 +224,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         communication::rules, communication::evaluate, communication::add, communication::remove,
         approvals::list, approvals::approve, approvals::deny,
         tools::list, tools::show, tools::schema, tools::test, tools::execute,
+        audit::list, audit::checkpoint, audit::proof,
     ),
     components(schemas(wire::ErrorResponse)),
     tags(
@@ -224,6 +232,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         (name = TAG_AGENTS, description = "Agent registry"),
         (name = TAG_KEYS, description = "API key management (admin)"),
         (name = TAG_POLICIES, description = "Cedar policy and the communication gate (admin)"),
+        (name = TAG_AUDIT, description = "The tamper-evident audit log: records, checkpoints, proofs (admin)"),
     )
 )]
 struct ApiDoc;

@@ -41,6 +41,18 @@ pub struct Config {
     pub communication_rules: Vec<CommunicationRule>,
     /// How long an action held for approval waits before it is denied.
     pub approval_timeout: Duration,
+    /// How the audit log signs checkpoints.
+    pub audit: AuditSettings,
+}
+
+/// Checkpoint pacing of the audit log (`[audit]`). A signed checkpoint is what inclusion proofs
+/// are checked against, so the pace bounds how long a new record waits to be provable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AuditSettings {
+    /// Sign a checkpoint after this many new records.
+    pub checkpoint_every: u64,
+    /// Also sign one when this much time has passed with new records.
+    pub checkpoint_interval: Duration,
 }
 
 /// Policy loading.
@@ -187,6 +199,7 @@ impl Default for Config {
             groups: Groups::default(),
             communication_rules: Vec::new(),
             approval_timeout: Duration::from_secs(300),
+            audit: AuditSettings { checkpoint_every: 10_000, checkpoint_interval: Duration::from_secs(60) },
         }
     }
 }
@@ -203,6 +216,7 @@ impl PartialEq for Config {
             && self.groups == other.groups
             && specs(self) == specs(other)
             && self.approval_timeout == other.approval_timeout
+            && self.audit == other.audit
     }
 }
 
@@ -351,6 +365,15 @@ struct RawConfig {
     communication_policy: RawCommunication,
     #[serde(default)]
     approvals: RawApprovals,
+    #[serde(default)]
+    audit: RawAudit,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAudit {
+    checkpoint_every: Option<u64>,
+    checkpoint_interval_secs: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -435,7 +458,16 @@ struct RawRateLimit {
 
 impl RawConfig {
     fn apply(self, config: &mut Config) -> Result<(), ConfigError> {
-        let Self { runtime, log, api, policy, groups, communication_policy, approvals } = self;
+        let Self { runtime, log, api, policy, groups, communication_policy, approvals, audit } = self;
+        if let Some(v) = audit.checkpoint_every {
+            if v == 0 {
+                return Err(invalid("audit.checkpoint_every", &v.to_string(), "must be at least 1"));
+            }
+            config.audit.checkpoint_every = v;
+        }
+        if let Some(v) = audit.checkpoint_interval_secs {
+            config.audit.checkpoint_interval = positive_ms("audit.checkpoint_interval_secs", v.saturating_mul(1000))?;
+        }
         if let Some(v) = approvals.timeout_secs {
             config.approval_timeout = positive_ms("approvals.timeout_secs", v.saturating_mul(1000))?;
         }

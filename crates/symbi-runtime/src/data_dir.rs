@@ -1,10 +1,16 @@
-//! The data directory: where the store and the first admin key live. Created with mode 0700 and
+//! The data directory: where the store, the audit log and the first admin key live. Created with mode 0700 and
 //! tightened to it if it is open to other users, since it holds key hashes and (once) a token.
 
 use std::fs;
 use std::io::Write;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+
+/// The audit log's directory inside data directory `data_dir`, prepared or not (the CLI reads
+/// the log of a runtime without preparing anything).
+pub fn audit_dir(data_dir: &Path) -> PathBuf {
+    data_dir.join("audit")
+}
 
 /// A prepared data directory.
 #[derive(Debug, Clone)]
@@ -53,6 +59,12 @@ impl DataDir {
     /// The embedded store's database file.
     pub fn store_file(&self) -> PathBuf {
         self.path.join("store.db")
+    }
+
+    /// The audit log's directory: segments, checkpoints, the checkpoint key pair and the policy
+    /// archive.
+    pub fn audit_dir(&self) -> PathBuf {
+        audit_dir(&self.path)
     }
 
     /// Where the first admin key is written.

@@ -11,6 +11,7 @@
 //! polled for changes, which needs no platform watcher and catches edits made by any tool.
 
 mod inputs;
+mod record;
 mod tools;
 
 use std::collections::{BTreeMap, HashMap};
@@ -18,15 +19,17 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, SystemTime};
 
+use symbi_audit::AuditLog;
 use symbi_toolclad::Catalog;
 
 use symbi_policy::{
     AgentFacts, AgentPolicies, CommunicationAction, CommunicationGate, CommunicationRule, DslCompileErrors, Effect,
-    EntityRef, EntitySet, EntitySetBuilder, Evaluation, Policies, PolicyError, PolicyRequest, PolicyStore, RuleError,
+    EntityRef, EntitySet, EntitySetBuilder, Evaluation, Policies, PolicyError, PolicyRequest, RuleError,
     RuleSpec, Surface, ToolFacts,
 };
 
 use self::inputs::{Compiled, Inputs, api_origin, attached_origin};
+use self::record::{Decided, InForce};
 pub use self::tools::ToolRunError;
 use self::tools::Tools;
 use crate::agent::{Agent, AgentDefinition, AgentId};
@@ -40,11 +43,16 @@ use crate::store::{AgentUpdate, Store, StoreError, StoredAgentPolicy, StoredPoli
 /// default the house plan gives registered agents unless their DSL says otherwise.
 const DEFAULT_SANDBOX_TIER: u8 = 1;
 
+/// The principal label of changes made by following `agents/*.symbi`.
+const AGENT_FILES: &str = "agent-files";
+
 /// Decides actions against policy.
 #[derive(Debug)]
 pub struct Governor {
     store: Arc<dyn Store>,
-    policies: PolicyStore,
+    /// The policy set in force and its archive hash, swapped whole.
+    in_force: RwLock<Arc<InForce>>,
+    audit: Arc<AuditLog>,
     policy_dir: PathBuf,
     agents_dir: PathBuf,
     project_dir: PathBuf,
@@ -116,6 +124,12 @@ pub enum Refusal {
     /// Nobody approved it in time.
     #[error("nobody approved the action in time")]
     ApprovalTimedOut,
+    /// Its audit record could not be made durable, so it is not done (fail closed).
+    #[error("the action cannot be recorded in the audit log, so it is refused: {reason}")]
+    Unrecorded {
+        /// Why the append failed.
+        reason: String,
+    },
 }
 
 /// Why policies could not be loaded or changed.
@@ -163,6 +177,12 @@ pub enum GovernorError {
         /// The agent id.
         agent: String,
     },
+    /// The audit log could not record the change or archive the policy set; nothing changed.
+    #[error("{reason}")]
+    Audit {
+        /// What failed.
+        reason: String,
+    },
     /// A policy name or surface is not acceptable.
     #[error("invalid policy `{name}`: {reason}")]
     Name {
@@ -178,7 +198,7 @@ impl Governor {
     ///
     /// Fails when any policy is invalid (the runtime must not start on a set it cannot enforce)
     /// or the store cannot be read.
-    pub async fn open(config: &Config, store: Arc<dyn Store>) -> Result<Self, GovernorError> {
+    pub async fn open(config: &Config, store: Arc<dyn Store>, audit: Arc<AuditLog>) -> Result<Self, GovernorError> {
         let project_dir = config.policy.dir.parent().map(Path::to_owned).unwrap_or_default();
         // Manifests are read from disk: off the async threads.
         let dir = project_dir.clone();
@@ -186,9 +206,11 @@ impl Governor {
             .await
             .map_err(|e| StoreError::Backend { reason: e.to_string() })??;
         let tools = Tools::new(catalog, config.data_dir.join("evidence"), project_dir.clone());
-        let mut governor = Self {
+        let empty = Arc::new(InForce { policies: Arc::new(Policies::empty()), set_hash: symbi_audit::Sha256Hash::default() });
+        let governor = Self {
             store,
-            policies: PolicyStore::new(Policies::empty()),
+            in_force: RwLock::new(empty),
+            audit,
             policy_dir: config.policy.dir.clone(),
             agents_dir: config.agents_dir.clone(),
             project_dir,
@@ -200,16 +222,18 @@ impl Governor {
             approvals: ApprovalQueue::new(config.approval_timeout),
             tools,
         };
-        let Compiled { policies, agents } = governor.inputs().await?.compile()?;
-        governor.policies = PolicyStore::new(policies);
-        *governor.agent_dsl.get_mut().unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(agents);
+        governor.install(governor.inputs().await?.compile()?).await?;
         governor.rebuild_communication().await?;
         Ok(governor)
     }
 
     /// The policy set in force now.
     pub fn policies(&self) -> Arc<Policies> {
-        self.policies.snapshot()
+        Arc::clone(&self.in_force().policies)
+    }
+
+    fn in_force(&self) -> Arc<InForce> {
+        Arc::clone(&self.in_force.read().unwrap_or_else(std::sync::PoisonError::into_inner))
     }
 
     /// The communication policy gate in force.
@@ -274,7 +298,7 @@ impl Governor {
     pub async fn reload(&self) -> Result<usize, GovernorError> {
         let _change = self.changes.lock().await;
         let compiled = self.inputs().await?.compile()?;
-        Ok(self.install(compiled))
+        self.install(compiled).await
     }
 
     /// Adds or replaces a policy managed over the API, only if the whole set stays valid.
@@ -305,7 +329,7 @@ impl Governor {
         let compiled = inputs.compile()?;
         let ids = compiled.ids_from(&api_origin(name));
         self.store.put_policy(&candidate).await?;
-        self.install(compiled);
+        self.install(compiled).await?;
         Ok(ids)
     }
 
@@ -315,7 +339,7 @@ impl Governor {
         if !self.store.delete_policy(name).await? {
             return Ok(false);
         }
-        self.install(self.inputs().await?.compile()?);
+        self.install(self.inputs().await?.compile()?).await?;
         Ok(true)
     }
 
@@ -336,7 +360,7 @@ impl Governor {
         if self.store.put_agent_policy(&policy).await?.is_none() {
             return Err(GovernorError::AgentNotFound { agent: policy.agent.to_string() });
         }
-        self.install(compiled);
+        self.install(compiled).await?;
         Ok(ids)
     }
 
@@ -346,25 +370,40 @@ impl Governor {
         if !self.store.delete_agent_policy(agent, name).await? {
             return Ok(false);
         }
-        self.install(self.inputs().await?.compile()?);
+        self.install(self.inputs().await?.compile()?).await?;
         Ok(true)
     }
 
-    /// Registers an agent. When it has a `.symbi` definition, its policy blocks are compiled and
-    /// validated with the whole set first, and are in force when this returns.
-    pub async fn register_agent(&self, id: &AgentId, definition: &AgentDefinition) -> Result<Agent, GovernorError> {
+    /// Registers an agent for `by` (a principal label). When it has a `.symbi` definition, its
+    /// policy blocks are compiled and validated with the whole set first, and are in force when
+    /// this returns. The change is recorded in the audit log before it is made.
+    pub async fn register_agent(
+        &self,
+        id: &AgentId,
+        definition: &AgentDefinition,
+        by: &str,
+    ) -> Result<Agent, GovernorError> {
         let _change = self.changes.lock().await;
         let mut inputs = self.inputs().await?;
         inputs.agent_dsl.insert(id.to_string(), definition.dsl.clone());
         let compiled = inputs.compile()?;
+        if self.store.agent(id).await?.is_some() {
+            return Err(StoreError::AgentExists { id: id.clone() }.into());
+        }
+        self.record_lifecycle(id.as_str(), "created", by).await?;
         let agent = self.store.create_agent(id, definition, SystemTime::now()).await?;
-        self.install(compiled);
+        self.install(compiled).await?;
         Ok(agent)
     }
 
-    /// Changes an agent's definition; a new `.symbi` definition is compiled and validated with
-    /// the whole set first. `None` if the agent does not exist.
-    pub async fn update_agent(&self, id: &AgentId, update: &AgentUpdate) -> Result<Option<Agent>, GovernorError> {
+    /// Changes an agent's definition for `by`; a new `.symbi` definition is compiled and
+    /// validated with the whole set first. `None` if the agent does not exist.
+    pub async fn update_agent(
+        &self,
+        id: &AgentId,
+        update: &AgentUpdate,
+        by: &str,
+    ) -> Result<Option<Agent>, GovernorError> {
         let _change = self.changes.lock().await;
         let mut inputs = self.inputs().await?;
         if !inputs.agent_dsl.contains_key(id.as_str()) {
@@ -374,53 +413,84 @@ impl Governor {
             inputs.agent_dsl.insert(id.to_string(), Some(dsl.clone()));
         }
         let compiled = inputs.compile()?;
+        self.record_lifecycle(id.as_str(), "updated", by).await?;
         let Some(agent) = self.store.update_agent(id, update, SystemTime::now()).await? else { return Ok(None) };
-        self.install(compiled);
+        self.install(compiled).await?;
         Ok(Some(agent))
     }
 
-    /// Removes an agent with its history and every policy of it; `false` if it did not exist.
-    pub async fn remove_agent(&self, id: &AgentId) -> Result<bool, GovernorError> {
+    /// Removes an agent with its history and every policy of it for `by`; `false` if it did
+    /// not exist.
+    pub async fn remove_agent(&self, id: &AgentId, by: &str) -> Result<bool, GovernorError> {
         let _change = self.changes.lock().await;
+        if self.store.agent(id).await?.is_none() {
+            return Ok(false);
+        }
+        self.record_lifecycle(id.as_str(), "deleted", by).await?;
         if !self.store.delete_agent(id).await? {
             return Ok(false);
         }
-        self.install(self.inputs().await?.compile()?);
+        self.install(self.inputs().await?.compile()?).await?;
         Ok(true)
     }
 
     /// Decides `request`, reading the entity data it needs from runtime state. Never fails:
     /// anything that prevents a decision is a deny with the reason.
+    /// A dry run: nothing is authorized, so nothing is recorded.
     pub async fn evaluate(&self, request: &PolicyRequest) -> Evaluation {
-        let policies = self.policies.snapshot();
+        self.decide(request).await.evaluation
+    }
+
+    /// Decides `request` against the set in force, keeping what the decision read.
+    async fn decide(&self, request: &PolicyRequest) -> Decided {
+        let in_force = self.in_force();
         match self.entities(request).await {
-            Ok(entities) => policies.evaluate(request, &entities),
-            Err(reason) => Evaluation {
-                decision: symbi_policy::Decision::Deny,
-                policies: Vec::new(),
-                reason: format!("cannot gather what the decision needs, so the request is refused: {reason}"),
+            Ok(entities) => Decided {
+                evaluation: in_force.policies.evaluate(request, &entities),
+                set_hash: in_force.set_hash,
+                entities: entities.to_json(),
+            },
+            Err(reason) => Decided {
+                evaluation: Evaluation {
+                    decision: symbi_policy::Decision::Deny,
+                    policies: Vec::new(),
+                    reason: format!("cannot gather what the decision needs, so the request is refused: {reason}"),
+                },
+                set_hash: in_force.set_hash,
+                entities: serde_json::Value::Array(Vec::new()),
             },
         }
     }
 
-    /// Decides `request` and, if policy allows it, returns the authorization an executor needs.
-    /// When policy requires approval the call waits until a person approves, refuses, or the
-    /// approval timeout passes (a refusal).
+    /// Decides `request`, records the decision, and, if policy allows it, returns the
+    /// authorization an executor needs. When policy requires approval the call waits until a
+    /// person approves, refuses, or the approval timeout passes (a refusal); the resolution is
+    /// recorded too. A decision that cannot be recorded authorizes nothing.
     pub async fn authorize(&self, request: PolicyRequest) -> Result<Authorization, Refusal> {
-        let evaluation = self.evaluate(&request).await;
-        match evaluation.decision {
+        self.authorize_with(request, false).await
+    }
+
+    /// As [`Governor::authorize`]; with `manifest_hold` (a manifest's `human_approval`) an
+    /// action policy allows is held for a person as well.
+    async fn authorize_with(&self, request: PolicyRequest, manifest_hold: bool) -> Result<Authorization, Refusal> {
+        let decided = self.decide(&request).await;
+        self.record_decision(&request, &decided, manifest_hold).await?;
+        let Evaluation { decision, policies, reason } = decided.evaluation;
+        match decision {
+            symbi_policy::Decision::Deny => Err(Refusal::Denied { reason, policies }),
+            symbi_policy::Decision::Allow if !manifest_hold => {
+                Ok(Authorization { request, policies, approved_by: None })
+            }
             symbi_policy::Decision::Allow => {
-                Ok(Authorization { request, policies: evaluation.policies, approved_by: None })
+                let reason = format!("{reason}; the tool's manifest requires human approval");
+                self.hold(request, reason, policies).await
             }
-            symbi_policy::Decision::Deny => {
-                Err(Refusal::Denied { reason: evaluation.reason, policies: evaluation.policies })
-            }
-            symbi_policy::Decision::RequireApproval => self.hold(request, evaluation.reason, evaluation.policies).await,
+            symbi_policy::Decision::RequireApproval => self.hold(request, reason, policies).await,
         }
     }
 
     /// Holds `request` until a person approves it (an authorization), refuses it, or the approval
-    /// timeout passes (a refusal).
+    /// timeout passes (a refusal), and records which.
     async fn hold(
         &self,
         request: PolicyRequest,
@@ -428,9 +498,18 @@ impl Governor {
         policies: Vec<String>,
     ) -> Result<Authorization, Refusal> {
         match self.approvals.hold(request.clone(), reason, policies.clone()).await {
-            Some(Resolution::Approved { by }) => Ok(Authorization { request, policies, approved_by: Some(by) }),
-            Some(Resolution::Denied { by }) => Err(Refusal::NotApproved { by }),
-            None => Err(Refusal::ApprovalTimedOut),
+            Some(Resolution::Approved { by }) => {
+                self.record_resolution(&request, Some(&by), true).await?;
+                Ok(Authorization { request, policies, approved_by: Some(by) })
+            }
+            Some(Resolution::Denied { by }) => {
+                self.record_resolution(&request, Some(&by), false).await?;
+                Err(Refusal::NotApproved { by })
+            }
+            None => {
+                self.record_resolution(&request, None, false).await?;
+                Err(Refusal::ApprovalTimedOut)
+            }
         }
     }
 
@@ -484,18 +563,21 @@ impl Governor {
                     dsl: agent.definition.dsl.clone(),
                     ..AgentUpdate::default()
                 };
+                self.record_lifecycle(agent.id.as_str(), "updated", AGENT_FILES).await?;
                 self.store.update_agent(&agent.id, &update, now).await?;
                 tracing::info!(agent = %agent.id, "agent definition changed in its file; updated");
             } else {
+                self.record_lifecycle(agent.id.as_str(), "created", AGENT_FILES).await?;
                 self.store.create_agent(&agent.id, &agent.definition, now).await?;
                 tracing::info!(agent = %agent.id, "agent registered from its file");
             }
         }
         for id in gone {
+            self.record_lifecycle(id.as_str(), "deleted", AGENT_FILES).await?;
             self.store.delete_agent(id).await?;
             tracing::info!(agent = %id, "agent no longer defined by any file; removed");
         }
-        self.install(compiled);
+        self.install(compiled).await?;
         Ok(wanted.len())
     }
 
@@ -553,12 +635,14 @@ impl Governor {
         Ok(Inputs { files, managed, agent_dsl, attached })
     }
 
-    /// Swaps a compiled set in, with what agents' DSL says about them; returns its size.
-    fn install(&self, compiled: Compiled) -> usize {
+    /// Archives a compiled set for replay, then swaps it in with what agents' DSL says about
+    /// them; returns its size. A set that cannot be archived is not put in force.
+    async fn install(&self, compiled: Compiled) -> Result<usize, GovernorError> {
         let count = compiled.policies.len();
-        self.policies.replace(compiled.policies);
+        let in_force = self.archive(compiled.policies).await?;
+        *self.in_force.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(in_force);
         *self.agent_dsl.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(compiled.agents);
-        count
+        Ok(count)
     }
 
     async fn entities(&self, request: &PolicyRequest) -> Result<EntitySet, String> {

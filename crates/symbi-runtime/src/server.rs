@@ -42,6 +42,9 @@ pub enum RuntimeError {
     /// The first admin key could not be made.
     #[error(transparent)]
     Key(#[from] KeyError),
+    /// The audit log could not be opened: the runtime does not act without a record.
+    #[error(transparent)]
+    Audit(#[from] symbi_audit::OpenError),
     /// The policies could not be loaded: the runtime does not start on a set it cannot enforce.
     #[error(transparent)]
     Policy(#[from] GovernorError),
@@ -65,7 +68,8 @@ impl Runtime {
         );
         let first_key = issue_first_key(&*store, &data_dir).await?;
         let auth = Arc::new(Authenticator::new(Arc::clone(&store), config.api.admin_token.as_ref()).await?);
-        let governor = Arc::new(Governor::open(&config, Arc::clone(&store)).await?);
+        let audit = open_audit(&data_dir, &config).await?;
+        let governor = Arc::new(Governor::open(&config, Arc::clone(&store), audit).await?);
         let defined = governor.sync_agent_files().await?;
         tracing::info!(agents = defined, dir = %config.agents_dir.display(), "agent files loaded");
         let state = AppState::new(Arc::clone(&store), Arc::clone(&auth), Arc::clone(&governor), data_dir.path());
@@ -142,6 +146,21 @@ async fn refresh_keys(auth: Arc<Authenticator>) {
             tokio::time::sleep(Duration::from_secs(1)).await;
         }
     }
+}
+
+/// Opens the audit log in `<data dir>/audit` with the configured checkpoint pace.
+async fn open_audit(data_dir: &DataDir, config: &Config) -> Result<Arc<symbi_audit::AuditLog>, RuntimeError> {
+    let dir = data_dir.audit_dir();
+    let settings = symbi_audit::AuditConfig {
+        checkpoint_every: config.audit.checkpoint_every,
+        checkpoint_interval: Some(config.audit.checkpoint_interval),
+        ..symbi_audit::AuditConfig::default()
+    };
+    let log = tokio::task::spawn_blocking(move || symbi_audit::AuditLog::open(dir, &settings))
+        .await
+        .map_err(|e| StoreError::Backend { reason: e.to_string() })??;
+    tracing::info!(records = log.len(), "audit log open");
+    Ok(Arc::new(log))
 }
 
 async fn issue_first_key(store: &dyn Store, data_dir: &DataDir) -> Result<Option<PathBuf>, RuntimeError> {

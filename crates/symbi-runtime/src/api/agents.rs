@@ -50,7 +50,7 @@ pub(crate) async fn create(
     caller.require_admin()?;
     let (id, definition) = parse_create(request)?;
     let id = id.unwrap_or_else(AgentId::generate);
-    match state.governor().register_agent(&id, &definition).await {
+    match state.governor().register_agent(&id, &definition, &caller.principal_ref()).await {
         Ok(agent) => {
             tracing::info!(agent = %agent.id, by = %caller.0.label(), "agent registered");
             Ok((StatusCode::CREATED, Json(AgentChangeResponse { id: agent.id.to_string(), status: "created" })))
@@ -100,7 +100,7 @@ pub(crate) async fn update(
     let update = parse_update(request)?;
     let agent = state
         .governor()
-        .update_agent(&id, &update)
+        .update_agent(&id, &update, &caller.principal_ref())
         .await
         .map_err(governor_error)?
         .ok_or_else(|| ApiError::AgentNotFound { agent: id.to_string() })?;
@@ -119,7 +119,7 @@ pub(crate) async fn delete(
 ) -> Result<Json<AgentChangeResponse>, ApiError> {
     caller.require_admin()?;
     let id = agent_id(&id)?;
-    if !state.governor().remove_agent(&id).await.map_err(governor_error)? {
+    if !state.governor().remove_agent(&id, &caller.principal_ref()).await.map_err(governor_error)? {
         return Err(ApiError::AgentNotFound { agent: id.to_string() });
     }
     tracing::info!(agent = %id, by = %caller.0.label(), "agent deleted");

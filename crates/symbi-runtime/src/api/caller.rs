@@ -20,6 +20,11 @@ impl Caller {
         if self.0.is_admin() { Ok(()) } else { Err(ApiError::AdminRequired) }
     }
 
+    /// The caller as a policy principal, `ApiKey::"<key id>"`: how audit records name it.
+    pub(crate) fn principal_ref(&self) -> String {
+        symbi_policy::EntityRef::ApiKey(self.0.label()).to_string()
+    }
+
     /// Refuses callers whose key is not scoped to `agent` with 403 `AGENT_SCOPE_DENIED`.
     pub(crate) fn require_agent(&self, agent: &AgentId) -> Result<(), ApiError> {
         if self.0.may_access(agent) { Ok(()) } else { Err(ApiError::AgentScopeDenied { agent: agent.to_string() }) }

@@ -59,6 +59,11 @@ pub(crate) enum ApiError {
     Timeout,
     /// The runtime is starting or draining.
     NotReady,
+    /// The audit log cannot record the action, so it was not done (fail closed); details go to
+    /// the log.
+    AuditUnavailable,
+    /// No audit record has this id.
+    EventNotFound { id: String },
     /// The store failed; details go to the log, not the client.
     Store(StoreError),
     /// Something else inside the runtime failed; details go to the log.
@@ -91,6 +96,8 @@ impl ApiError {
             Self::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED"),
             Self::Timeout => (StatusCode::SERVICE_UNAVAILABLE, "REQUEST_TIMEOUT"),
             Self::NotReady => (StatusCode::SERVICE_UNAVAILABLE, "NOT_READY"),
+            Self::AuditUnavailable => (StatusCode::SERVICE_UNAVAILABLE, "AUDIT_UNAVAILABLE"),
+            Self::EventNotFound { .. } => (StatusCode::NOT_FOUND, "EVENT_NOT_FOUND"),
             Self::Store(_) => (StatusCode::INTERNAL_SERVER_ERROR, "STORE_UNAVAILABLE"),
             Self::Internal { .. } => (StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL"),
         }
@@ -122,6 +129,10 @@ impl ApiError {
             }
             Self::Timeout => "the request took too long and was abandoned".to_owned(),
             Self::NotReady => "the runtime is not ready".to_owned(),
+            Self::AuditUnavailable => {
+                "the audit log cannot record the action, so it was not done; see the runtime's log".to_owned()
+            }
+            Self::EventNotFound { id } => format!("no audit record `{id}`"),
             Self::Store(_) => "the store could not complete the request".to_owned(),
             Self::Internal { context } => format!("the runtime failed while {context}"),
         }
@@ -141,7 +152,7 @@ impl ApiError {
             }
             // Server-side failures give the client only the request id to quote; the cause is in
             // the log under that id.
-            Self::Store(_) | Self::Internal { .. } => {
+            Self::Store(_) | Self::Internal { .. } | Self::AuditUnavailable => {
                 current_request_id().map(|id| serde_json::json!({ "request_id": id }))
             }
             Self::InvalidJson { .. }
@@ -157,6 +168,7 @@ impl ApiError {
             | Self::ApprovalNotFound { .. }
             | Self::AlreadyResolved { .. }
             | Self::ToolNotFound { .. }
+            | Self::EventNotFound { .. }
             | Self::RouteNotFound { .. }
             | Self::MethodNotAllowed
             | Self::AgentExists { .. }

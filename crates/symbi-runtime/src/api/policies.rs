@@ -158,6 +158,10 @@ pub(super) fn governor_error(e: GovernorError) -> ApiError {
             ApiError::InvalidRequest { message: e.to_string(), details: None }
         }
         GovernorError::Store(e) => ApiError::Store(e),
+        GovernorError::Audit { reason } => {
+            tracing::error!(%reason, "audit log failure; the change was not made");
+            ApiError::AuditUnavailable
+        }
     }
 }
 

@@ -149,11 +149,12 @@ fn run_error(e: ToolRunError) -> ApiError {
     match e {
         ToolRunError::Call(CallError::UnknownTool { name }) => ApiError::ToolNotFound { name },
         ToolRunError::Call(e) => ApiError::InvalidRequest { message: e.to_string(), details: None },
+        ToolRunError::Refused(Refusal::Unrecorded { .. }) => ApiError::AuditUnavailable,
         ToolRunError::Refused(refusal) => {
             let (code, policies) = match &refusal {
                 Refusal::Denied { policies, .. } => ("POLICY_DENIED", policies.clone()),
                 Refusal::NotApproved { .. } => ("NOT_APPROVED", Vec::new()),
-                Refusal::ApprovalTimedOut => ("APPROVAL_TIMED_OUT", Vec::new()),
+                Refusal::ApprovalTimedOut | Refusal::Unrecorded { .. } => ("APPROVAL_TIMED_OUT", Vec::new()),
             };
             ApiError::Refused { code, message: refusal.to_string(), policies }
         }

@@ -14,7 +14,8 @@ async fn governor(dir: &Path, policy: &str, timeout: Duration) -> Arc<Governor> 
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&dir.join("s.db")).unwrap());
     let def = AgentDefinition { name: "a".into(), dsl: Some("agent a {}".into()), ..AgentDefinition::default() };
     store.create_agent(&AgentId::parse("a").unwrap(), &def, SystemTime::now()).await.unwrap();
-    Arc::new(Governor::open(&config, store).await.unwrap())
+    let audit = Arc::new(symbi_audit::AuditLog::open(dir.join("audit"), &symbi_audit::AuditConfig::default()).unwrap());
+    Arc::new(Governor::open(&config, store, audit).await.unwrap())
 }
 
 fn message(to: &str) -> PolicyRequest {

@@ -4,11 +4,12 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Instant;
 
-use symbi_policy::{Action, Decision, EntityRef, PolicyRequest, Surface};
+use symbi_policy::{Action, EntityRef, PolicyRequest, Surface};
 use symbi_toolclad::{CallError, Catalog, Envelope, ExecContext, ExecError, Executor, NoSecrets, ToolCall};
 
-use super::{Authorization, Governor, Refusal};
+use super::{Governor, Refusal};
 
 /// The tools a project defines and the one executor that runs them.
 #[derive(Debug)]
@@ -78,26 +79,16 @@ impl Governor {
         tracing::info!(tool = %name, policies = ?authorization.policies(), approved_by = ?authorization.approved_by(), "tool call allowed");
         let (executor, evidence_dir, work_dir) =
             (Arc::clone(&tools.executor), tools.evidence_dir.clone(), tools.work_dir.clone());
-        tokio::task::spawn_blocking(move || {
+        let started = Instant::now();
+        let result = tokio::task::spawn_blocking(move || {
             let context = ExecContext { evidence_dir: &evidence_dir, work_dir: &work_dir, secrets: &NoSecrets };
             executor.execute(&call, &context)
         })
         .await
-        .map_err(|e| ToolRunError::Task(e.to_string()))?
-        .map_err(ToolRunError::from)
-    }
-
-    /// As [`Governor::authorize`], holding an action policy allows for a person as well when
-    /// `always_hold` is set (a manifest's `human_approval`).
-    async fn authorize_with(&self, request: PolicyRequest, always_hold: bool) -> Result<Authorization, Refusal> {
-        if !always_hold {
-            return self.authorize(request).await;
-        }
-        let evaluation = self.evaluate(&request).await;
-        if evaluation.decision == Decision::Deny {
-            return Err(Refusal::Denied { reason: evaluation.reason, policies: evaluation.policies });
-        }
-        let reason = format!("{}; the tool's manifest requires human approval", evaluation.reason);
-        self.hold(request, reason, evaluation.policies).await
+        .map_err(|e| ToolRunError::Task(e.to_string()))
+        .and_then(|r| r.map_err(ToolRunError::from));
+        let error = result.as_ref().err().map(ToString::to_string);
+        self.record_outcome(authorization.request(), started.elapsed(), error).await?;
+        result
     }
 }
