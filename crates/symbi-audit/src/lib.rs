@@ -73,13 +73,14 @@ mod record;
 mod recovery;
 mod segment;
 mod verify;
+mod view;
 mod writer;
 
 pub use checkpoint::{Checkpoint, CheckpointError, CheckpointPublicKey, PUBLIC_KEY_FILE};
 pub use encoding::DecodeError;
 pub use hash::{HashParseError, Sha256Hash};
 pub use index::ReadError;
-pub use log::{AuditConfig, AuditLog, ExportError, ProveError, RecordProof};
+pub use log::{AuditConfig, AuditLog};
 pub use policy_archive::PolicyArchive;
 pub use proof::{ConsistencyProof, InclusionProof, ProofError};
 pub use query::{Cursor, Page, QueryFilter};
@@ -88,6 +89,7 @@ pub use recovery::{Damage, OpenError};
 pub use verify::{
     Tamper, Tampering, VerifyError, VerifyProgress, VerifyReport, verify_dir, verify_dir_with_progress, verify_jsonl,
 };
+pub use view::{ExportError, ProveError, RecordProof};
 pub use writer::{AppendError, Receipt};
 
 /// Entry points for the `fuzz/` targets: decode untrusted input and check what decodes
