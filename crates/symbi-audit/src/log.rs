@@ -4,7 +4,6 @@
 //! `tokio::task::spawn_blocking`.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock, mpsc};
 use std::thread::JoinHandle;
@@ -14,15 +13,11 @@ use tokio::sync::{broadcast, oneshot};
 
 use crate::checkpoint::{Checkpoint, CheckpointPublicKey, CheckpointSigner};
 use crate::encoding::{self, MAX_ENTRY_BYTES};
-use crate::index::ReadError;
 use crate::policy_archive::PolicyArchive;
-use crate::proof::ConsistencyProof;
-use crate::query::{Page, QueryFilter};
 use crate::record::{Event, EventId, EventKind, Record};
 use crate::recovery::{self, CHECKPOINT_FILE, OpenError, Repair};
 use crate::segment::{ARCHIVE_DIR, LIVE_DIR, SegmentWriter};
-use crate::verify::{VerifyError, VerifyReport};
-use crate::view::{ExportError, LogView, ProveError, RecordProof};
+use crate::view::{LogView, ProveError, RecordProof, shared_reads};
 use crate::writer::{AppendError, Command, Pacing, Receipt, Writer};
 
 /// How a log paces checkpoints, sizes segments and batches appends. Every field has a default.
@@ -168,6 +163,8 @@ impl AuditLog {
         Ok(receiver)
     }
 
+    shared_reads!();
+
     /// Signs a checkpoint of every record appended so far and stores it.
     ///
     /// # Errors
@@ -176,11 +173,6 @@ impl AuditLog {
         let (reply, receiver) = oneshot::channel();
         self.commands.send(Command::Checkpoint(reply)).map_err(|_| AppendError::Closed)?;
         receiver.await.map_err(|_| AppendError::Closed)?
-    }
-
-    /// The newest signed checkpoint, if any.
-    pub fn latest_checkpoint(&self) -> Option<Checkpoint> {
-        self.view.latest_checkpoint()
     }
 
     /// The key that verifies this log's checkpoints (also published as `checkpoint.pub`).
@@ -193,47 +185,11 @@ impl AuditLog {
         self.view.policy_archive()
     }
 
-    /// The number of acknowledged records.
-    pub fn len(&self) -> u64 {
-        self.view.len()
-    }
-
-    /// Whether the log has no records.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
     /// Every new record, as it becomes durable (for `tail -f`). A subscriber that falls more
     /// than `subscriber_capacity` records behind gets a `Lagged` error and can resume with
     /// [`AuditLog::query`].
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<Record>> {
         self.events.subscribe()
-    }
-
-    /// The record with `event_id`, if it exists.
-    ///
-    /// # Errors
-    /// [`ReadError`] if its segment cannot be read or no longer holds it.
-    pub fn record(&self, event_id: EventId) -> Result<Option<Record>, ReadError> {
-        self.view.record(event_id)
-    }
-
-    /// One page of records matching `filter`, oldest first; pass the page's `next` cursor back
-    /// in the filter for the following page.
-    ///
-    /// # Errors
-    /// [`ReadError`] if a segment cannot be read.
-    pub fn query(&self, filter: &QueryFilter) -> Result<Page, ReadError> {
-        self.view.query(filter)
-    }
-
-    /// Writes every record (and first every checkpoint) as JSON lines: the offline form that
-    /// [`crate::verify_jsonl`] checks with only the public key. Returns the records written.
-    ///
-    /// # Errors
-    /// [`ExportError`] if the log cannot be read or `out` cannot be written.
-    pub fn export_jsonl(&self, out: &mut dyn Write) -> Result<u64, ExportError> {
-        self.view.export_jsonl(out)
     }
 
     /// A proof that the record is in the log, against the newest checkpoint (signing a new one
@@ -250,20 +206,6 @@ impl AuditLog {
             }
             result => result,
         }
-    }
-
-    /// A proof that the tree of `old_size` records is a prefix of the tree of `new_size`
-    /// records, or `None` if the sizes are out of order or past the end of the log.
-    pub fn consistency_proof(&self, old_size: u64, new_size: u64) -> Option<ConsistencyProof> {
-        self.view.consistency_proof(old_size, new_size)
-    }
-
-    /// Verifies every acknowledged record (archived segments included) and every checkpoint.
-    ///
-    /// # Errors
-    /// [`VerifyError`] naming the first bad record and why.
-    pub fn verify(&self) -> Result<VerifyReport, VerifyError> {
-        self.view.verify(&mut |_| {})
     }
 
     /// Moves every segment except the one being written into `archive/`, returning how many

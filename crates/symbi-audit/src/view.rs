@@ -1,6 +1,6 @@
-//! [`LogView`]: the read side of a log, one implementation behind [`crate::AuditLog`] (over the
-//! writer's live index) and any read-only handle. It answers every read from the index and the
-//! segment files, and never writes.
+//! [`LogView`]: the read side of a log, one implementation behind both [`crate::AuditLog`] (over
+//! the writer's live index) and [`crate::AuditReader`] (over an index it scanned without the
+//! lock). It answers every read from the index and the segment files, and never writes.
 
 use std::io::Write;
 use std::ops::ControlFlow;
@@ -86,6 +86,15 @@ impl LogView {
         policies: PolicyArchive,
     ) -> Self {
         Self { dir: dir.to_path_buf(), index, public_key, policies }
+    }
+
+    pub(crate) fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The index, for a reader to extend with what it scanned since.
+    pub(crate) const fn index(&self) -> &Arc<RwLock<Index>> {
+        &self.index
     }
 
     pub(crate) fn latest_checkpoint(&self) -> Option<Checkpoint> {
@@ -201,3 +210,91 @@ impl LogView {
         self.index.read().unwrap_or_else(PoisonError::into_inner)
     }
 }
+
+/// The read methods `AuditLog` and `AuditReader` share, each a call into their `view:
+/// LogView` field: written once so the two handles' reads and docs cannot drift apart.
+/// Methods whose behaviour differs (`proof`, `public_key`, `policy_archive`) are written out
+/// by each handle.
+macro_rules! shared_reads {
+    () => {
+        /// The newest signed checkpoint this handle knows of, if any.
+        pub fn latest_checkpoint(&self) -> Option<$crate::checkpoint::Checkpoint> {
+            self.view.latest_checkpoint()
+        }
+
+        /// The number of records this handle reads: every acknowledged record of an open log,
+        /// or every whole record of a reader's view.
+        pub fn len(&self) -> u64 {
+            self.view.len()
+        }
+
+        /// Whether there are no records to read.
+        pub fn is_empty(&self) -> bool {
+            self.len() == 0
+        }
+
+        /// The record with `event_id`, if it exists.
+        ///
+        /// # Errors
+        /// [`ReadError`](crate::ReadError) if its segment cannot be read or no longer holds it.
+        pub fn record(
+            &self,
+            event_id: $crate::record::EventId,
+        ) -> Result<Option<$crate::record::Record>, $crate::index::ReadError> {
+            self.view.record(event_id)
+        }
+
+        /// One page of records matching `filter`, oldest first; pass the page's `next` cursor
+        /// back in the filter for the following page.
+        ///
+        /// # Errors
+        /// [`ReadError`](crate::ReadError) if a segment cannot be read.
+        pub fn query(
+            &self,
+            filter: &$crate::query::QueryFilter,
+        ) -> Result<$crate::query::Page, $crate::index::ReadError> {
+            self.view.query(filter)
+        }
+
+        /// Writes every record (and first every checkpoint) as JSON lines: the offline form
+        /// that [`crate::verify_jsonl`] checks with only the public key. Returns the records
+        /// written.
+        ///
+        /// # Errors
+        /// [`ExportError`](crate::ExportError) if the log cannot be read or `out` cannot be
+        /// written.
+        pub fn export_jsonl(&self, out: &mut dyn std::io::Write) -> Result<u64, $crate::view::ExportError> {
+            self.view.export_jsonl(out)
+        }
+
+        /// A proof that the tree of `old_size` records is a prefix of the tree of `new_size`
+        /// records, or `None` if the sizes are out of order or past the last record.
+        pub fn consistency_proof(&self, old_size: u64, new_size: u64) -> Option<$crate::proof::ConsistencyProof> {
+            self.view.consistency_proof(old_size, new_size)
+        }
+
+        /// Verifies every record this handle reads (archived segments included) and every
+        /// checkpoint; records appended after it (or after the reader's last refresh) are not
+        /// looked at.
+        ///
+        /// # Errors
+        /// [`VerifyError`](crate::VerifyError) naming the first bad record and why.
+        pub fn verify(&self) -> Result<$crate::verify::VerifyReport, $crate::verify::VerifyError> {
+            self.view.verify(&mut |_| {})
+        }
+
+        /// `verify`, calling `progress` after each segment and every 65,536 records, for a
+        /// progress bar on large logs.
+        ///
+        /// # Errors
+        /// As `verify`.
+        pub fn verify_with_progress(
+            &self,
+            progress: &mut dyn FnMut($crate::verify::VerifyProgress),
+        ) -> Result<$crate::verify::VerifyReport, $crate::verify::VerifyError> {
+            self.view.verify(progress)
+        }
+    };
+}
+
+pub(crate) use shared_reads;
