@@ -191,15 +191,16 @@ fn tear_tail(dir: &Path) {
     let segments = dir.join("segments");
     let path = fs::read_dir(&segments).unwrap().map(|entry| entry.unwrap().path()).max().unwrap();
     let mut bytes = fs::read(&path).unwrap();
-    let end = bytes.iter().rposition(|&b| b != 0).unwrap() + 1;
-    // The last frame ends with its 32-byte hash; its length word says where it starts.
-    let mut start = 0;
-    while start < end {
-        let len = u32::from_be_bytes(bytes[start..start + 4].try_into().unwrap()) as usize + 36;
-        if start + len == end {
+    // Walk the frames (length word, entry, 32-byte hash) up to the zero length word that ends
+    // the data.
+    let (mut start, mut end) = (0, 0);
+    loop {
+        let len = u32::from_be_bytes(bytes[end..end + 4].try_into().unwrap()) as usize;
+        if len == 0 {
             break;
         }
-        start += len;
+        start = end;
+        end += len + 36;
     }
     let half: Vec<u8> = bytes[start..start + (end - start) / 2].to_vec();
     bytes.splice(end..end + half.len(), half);
