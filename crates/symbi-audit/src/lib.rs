@@ -10,12 +10,16 @@
 //!                   │                          │
 //!   query / record / subscribe / export_jsonl  └─► InclusionProof / ConsistencyProof
 //!   verify / verify_dir / verify_jsonl (offline, with checkpoint.pub only)
+//!                   │
+//!   AuditReader::open / refresh: the same reads, no lock, no writes (the CLI beside `symbi up`)
 //! ```
 //!
 //! An append returns only once its record is fsynced; concurrent appends share one fsync. A
 //! failed append is an error the caller must treat as "not done" (fail closed). On open, a torn
 //! tail left by a crash is cut off and a `log_repair` record says so; any other damage refuses
-//! the open. Verification re-derives every hash, follows the chain, rebuilds the Merkle tree and
+//! the open. While one process holds the log open, others read it through an [`AuditReader`],
+//! which leaves a torn tail (a write in flight) out of its view instead of repairing it and
+//! changes no file. Verification re-derives every hash, follows the chain, rebuilds the Merkle tree and
 //! checks every signed checkpoint, and names the first bad record and why (changed, deleted,
 //! inserted, reordered, truncated, or rewritten and re-chained). Decision records carry the hash
 //! of their policy set (kept in the [`PolicyArchive`]) and the inputs the decision read, so they
@@ -69,25 +73,29 @@ mod merkle;
 mod policy_archive;
 mod proof;
 mod query;
+mod reader;
 mod record;
 mod recovery;
 mod segment;
 mod verify;
+mod view;
 mod writer;
 
 pub use checkpoint::{Checkpoint, CheckpointError, CheckpointPublicKey, PUBLIC_KEY_FILE};
 pub use encoding::DecodeError;
 pub use hash::{HashParseError, Sha256Hash};
 pub use index::ReadError;
-pub use log::{AuditConfig, AuditLog, ExportError, ProveError, RecordProof};
+pub use log::{AuditConfig, AuditLog};
 pub use policy_archive::PolicyArchive;
 pub use proof::{ConsistencyProof, InclusionProof, ProofError};
 pub use query::{Cursor, Page, QueryFilter};
+pub use reader::AuditReader;
 pub use record::{Decision, Event, EventId, EventIdParseError, EventKind, Outcome, Record, ReplayInputs};
 pub use recovery::{Damage, OpenError};
 pub use verify::{
     Tamper, Tampering, VerifyError, VerifyProgress, VerifyReport, verify_dir, verify_dir_with_progress, verify_jsonl,
 };
+pub use view::{ExportError, ProveError, RecordProof};
 pub use writer::{AppendError, Receipt};
 
 /// Entry points for the `fuzz/` targets: decode untrusted input and check what decodes

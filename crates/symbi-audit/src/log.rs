@@ -1,13 +1,11 @@
 //! [`AuditLog`]: the open log. It owns the data directory lock, hands appends to the writer
-//! thread, and answers reads (query, record, export, proofs, verify) from the index and the
-//! segment files. Reads and `open` do blocking file I/O: from async code, call them inside
+//! thread, and answers reads (query, record, export, proofs, verify) through the shared
+//! [`LogView`] over the writer's index. Reads and `open` do blocking file I/O: from async code, call them inside
 //! `tokio::task::spawn_blocking`.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::Write;
-use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, PoisonError, RwLock, mpsc};
+use std::sync::{Arc, RwLock, mpsc};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -15,15 +13,11 @@ use tokio::sync::{broadcast, oneshot};
 
 use crate::checkpoint::{Checkpoint, CheckpointPublicKey, CheckpointSigner};
 use crate::encoding::{self, MAX_ENTRY_BYTES};
-use crate::index::{Index, ReadError};
-use crate::json;
 use crate::policy_archive::PolicyArchive;
-use crate::proof::{ConsistencyProof, InclusionProof};
-use crate::query::{Cursor, Page, QueryFilter};
 use crate::record::{Event, EventId, EventKind, Record};
 use crate::recovery::{self, CHECKPOINT_FILE, OpenError, Repair};
 use crate::segment::{ARCHIVE_DIR, LIVE_DIR, SegmentWriter};
-use crate::verify::{self, VerifyError, VerifyReport};
+use crate::view::{LogView, ProveError, RecordProof, shared_reads};
 use crate::writer::{AppendError, Command, Pacing, Receipt, Writer};
 
 /// How a log paces checkpoints, sizes segments and batches appends. Every field has a default.
@@ -61,55 +55,11 @@ const LOCK_FILE: &str = "LOCK";
 /// dropping the last handle waits for the appends already queued to become durable.
 #[derive(Debug)]
 pub struct AuditLog {
-    dir: PathBuf,
+    view: LogView,
     commands: mpsc::Sender<Command>,
     writer: Option<JoinHandle<()>>,
-    index: Arc<RwLock<Index>>,
     events: broadcast::Sender<Arc<Record>>,
-    public_key: CheckpointPublicKey,
-    policies: PolicyArchive,
     _lock: File,
-}
-
-/// A record with proof that it is in the log: an inclusion proof against a signed checkpoint.
-#[derive(Debug, Clone)]
-pub struct RecordProof {
-    /// The record.
-    pub record: Record,
-    /// The signed checkpoint the proof leads to.
-    pub checkpoint: Checkpoint,
-    /// The record's inclusion proof in the checkpoint's tree.
-    pub inclusion: InclusionProof,
-}
-
-/// A proof could not be produced.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum ProveError {
-    /// No record has this id.
-    #[error("no audit record `{event_id}`")]
-    NotFound {
-        /// The id asked for.
-        event_id: EventId,
-    },
-    /// Reading the record failed.
-    #[error(transparent)]
-    Read(#[from] ReadError),
-    /// A checkpoint covering the record could not be signed.
-    #[error(transparent)]
-    Checkpoint(#[from] AppendError),
-}
-
-/// Writing an export failed.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum ExportError {
-    /// Reading the log failed.
-    #[error(transparent)]
-    Read(#[from] ReadError),
-    /// Writing the output failed.
-    #[error("cannot write the audit export: {0}")]
-    Output(#[source] std::io::Error),
 }
 
 impl AuditLog {
@@ -177,13 +127,10 @@ impl AuditLog {
             .spawn(move || writer.run(&receiver))
             .map_err(io(dir.to_path_buf()))?;
         Ok(Self {
-            dir: dir.to_path_buf(),
+            view: LogView::new(dir, index, public_key, policies),
             commands,
             writer: Some(thread),
-            index,
             events,
-            public_key,
-            policies,
             _lock: lock,
         })
     }
@@ -216,6 +163,8 @@ impl AuditLog {
         Ok(receiver)
     }
 
+    shared_reads!();
+
     /// Signs a checkpoint of every record appended so far and stores it.
     ///
     /// # Errors
@@ -226,29 +175,14 @@ impl AuditLog {
         receiver.await.map_err(|_| AppendError::Closed)?
     }
 
-    /// The newest signed checkpoint, if any.
-    pub fn latest_checkpoint(&self) -> Option<Checkpoint> {
-        self.read_index().checkpoints.last().cloned()
-    }
-
     /// The key that verifies this log's checkpoints (also published as `checkpoint.pub`).
     pub const fn public_key(&self) -> &CheckpointPublicKey {
-        &self.public_key
+        self.view.public_key()
     }
 
     /// The content-addressed archive of policy sets that decision records refer to.
     pub const fn policy_archive(&self) -> &PolicyArchive {
-        &self.policies
-    }
-
-    /// The number of acknowledged records.
-    pub fn len(&self) -> u64 {
-        self.read_index().len()
-    }
-
-    /// Whether the log has no records.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
+        self.view.policy_archive()
     }
 
     /// Every new record, as it becomes durable (for `tail -f`). A subscriber that falls more
@@ -258,84 +192,6 @@ impl AuditLog {
         self.events.subscribe()
     }
 
-    /// The record with `event_id`, if it exists.
-    ///
-    /// # Errors
-    /// [`ReadError`] if its segment cannot be read or no longer holds it.
-    pub fn record(&self, event_id: EventId) -> Result<Option<Record>, ReadError> {
-        let seq = event_id.seq();
-        let Some(span) = self.read_index().span(seq, seq.saturating_add(1)) else { return Ok(None) };
-        let mut found = None;
-        span.read(|record| {
-            found = Some(record);
-            ControlFlow::Break(())
-        })?;
-        Ok(found)
-    }
-
-    /// One page of records matching `filter`, oldest first; pass the page's `next` cursor back
-    /// in the filter for the following page.
-    ///
-    /// # Errors
-    /// [`ReadError`] if a segment cannot be read.
-    pub fn query(&self, filter: &QueryFilter) -> Result<Page, ReadError> {
-        let from = filter.after.map_or(0, Cursor::next_seq);
-        let limit = filter.limit.clamp(1, QueryFilter::MAX_LIMIT);
-        let (span, size) = {
-            let index = self.read_index();
-            (index.span(from, index.len()), index.len())
-        };
-        let mut records = Vec::new();
-        let mut next = None;
-        if let Some(span) = span {
-            span.read(|record| {
-                let seq = record.seq;
-                if filter.matches(&record) {
-                    records.push(record);
-                }
-                if records.len() >= limit {
-                    next = Some(Cursor::after(seq)).filter(|_| seq + 1 < size);
-                    return ControlFlow::Break(());
-                }
-                ControlFlow::Continue(())
-            })?;
-        }
-        Ok(Page { records, next })
-    }
-
-    /// Writes every record (and first every checkpoint) as JSON lines: the offline form that
-    /// [`crate::verify_jsonl`] checks with only the public key. Returns the records written.
-    ///
-    /// # Errors
-    /// [`ExportError`] if the log cannot be read or `out` cannot be written.
-    pub fn export_jsonl(&self, out: &mut dyn Write) -> Result<u64, ExportError> {
-        let (span, checkpoints) = {
-            let index = self.read_index();
-            (index.span(0, index.len()), index.checkpoints.clone())
-        };
-        for checkpoint in &checkpoints {
-            writeln!(out, "{}", json::checkpoint_to_line(checkpoint)).map_err(ExportError::Output)?;
-        }
-        let mut count = 0;
-        let mut failure = None;
-        if let Some(span) = span {
-            span.read(|record| match writeln!(out, "{}", json::record_to_line(&record)) {
-                Ok(()) => {
-                    count += 1;
-                    ControlFlow::Continue(())
-                }
-                Err(error) => {
-                    failure = Some(error);
-                    ControlFlow::Break(())
-                }
-            })?;
-        }
-        match failure {
-            Some(error) => Err(ExportError::Output(error)),
-            None => out.flush().map(|()| count).map_err(ExportError::Output),
-        }
-    }
-
     /// A proof that the record is in the log, against the newest checkpoint (signing a new one
     /// first if none covers the record yet).
     ///
@@ -343,37 +199,13 @@ impl AuditLog {
     /// [`ProveError::NotFound`] for an unknown id; [`ProveError::Read`] or
     /// [`ProveError::Checkpoint`] if the record or a checkpoint cannot be had.
     pub async fn proof(&self, event_id: EventId) -> Result<RecordProof, ProveError> {
-        let record = self.record(event_id)?.ok_or(ProveError::NotFound { event_id })?;
-        let checkpoint = match self.latest_checkpoint() {
-            Some(checkpoint) if checkpoint.tree_size > event_id.seq() => checkpoint,
-            _ => self.checkpoint().await?,
-        };
-        let path = self.read_index().tree.inclusion_path(event_id.seq(), checkpoint.tree_size);
-        let path = path.ok_or(ProveError::NotFound { event_id })?;
-        Ok(RecordProof {
-            record,
-            inclusion: InclusionProof::new(event_id.seq(), checkpoint.tree_size, path),
-            checkpoint,
-        })
-    }
-
-    /// A proof that the tree of `old_size` records is a prefix of the tree of `new_size`
-    /// records, or `None` if the sizes are out of order or past the end of the log.
-    pub fn consistency_proof(&self, old_size: u64, new_size: u64) -> Option<ConsistencyProof> {
-        let path = self.read_index().tree.consistency_path(old_size, new_size)?;
-        Some(ConsistencyProof::new(old_size, new_size, path))
-    }
-
-    /// Verifies every acknowledged record (archived segments included) and every checkpoint.
-    ///
-    /// # Errors
-    /// [`VerifyError`] naming the first bad record and why.
-    pub fn verify(&self) -> Result<VerifyReport, VerifyError> {
-        let (size, checkpoints) = {
-            let index = self.read_index();
-            (index.len(), index.checkpoints.clone())
-        };
-        verify::verify_segments(&self.dir, &self.public_key, checkpoints, Some(size), &mut |_| {})
+        match self.view.proof(event_id) {
+            Err(ProveError::NotCheckpointed { .. }) => {
+                self.checkpoint().await?;
+                self.view.proof(event_id)
+            }
+            result => result,
+        }
     }
 
     /// Moves every segment except the one being written into `archive/`, returning how many
@@ -386,10 +218,6 @@ impl AuditLog {
         let (reply, receiver) = oneshot::channel();
         self.commands.send(Command::Archive(reply)).map_err(|_| AppendError::Closed)?;
         receiver.await.map_err(|_| AppendError::Closed)?
-    }
-
-    fn read_index(&self) -> std::sync::RwLockReadGuard<'_, Index> {
-        self.index.read().unwrap_or_else(PoisonError::into_inner)
     }
 }
 

@@ -15,13 +15,21 @@ const POLICY_DIR: &str = "policies";
 #[derive(Debug, Clone)]
 pub struct PolicyArchive {
     dir: PathBuf,
+    /// Whether this handle may store texts: only the writer's may, so a reader of a log another
+    /// process appends to never writes into its directory.
+    writable: bool,
 }
 
 impl PolicyArchive {
     pub(crate) fn open(data_dir: &Path) -> std::io::Result<Self> {
         let dir = data_dir.join(POLICY_DIR);
         fs::create_dir_all(&dir)?;
-        Ok(Self { dir })
+        Ok(Self { dir, writable: true })
+    }
+
+    /// The archive of `data_dir` for reading only; creates nothing.
+    pub(crate) fn read_only(data_dir: &Path) -> Self {
+        Self { dir: data_dir.join(POLICY_DIR), writable: false }
     }
 
     /// Stores `text` (once) and returns its hash, the value for
@@ -29,11 +37,18 @@ impl PolicyArchive {
     /// becomes one text; the same text always gives the same hash.
     ///
     /// # Errors
-    /// The file cannot be written durably.
+    /// The file cannot be written durably; or this is the archive of a read-only
+    /// [`crate::AuditReader`] and the text is not archived yet ([`std::io::ErrorKind::PermissionDenied`]).
     pub fn archive(&self, text: &str) -> std::io::Result<Sha256Hash> {
         let hash = Sha256Hash::digest(text.as_bytes());
         let name = file_name(&hash);
         if !self.dir.join(&name).exists() {
+            if !self.writable {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::PermissionDenied,
+                    "cannot archive a policy set through a read-only audit reader",
+                ));
+            }
             fsutil::write_new_file(&self.dir, &name, text.as_bytes(), 0o644)?;
         }
         Ok(hash)

@@ -1,9 +1,10 @@
 //! Opening a log after any kind of stop: scan every segment, rebuild the index, check the chain
 //! and the signed checkpoints, and cut off a torn tail (the unfinished write of a crash). Any
-//! other damage refuses the open, so a log with a hole is never silently appended to.
+//! other damage refuses the open, so a log with a hole is never silently appended to. The scan
+//! itself ([`Scan`]) changes nothing; `AuditReader` runs it too, again on each refresh.
 
 use std::fs::{self, OpenOptions};
-use std::io::Write;
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use crate::checkpoint::Checkpoint;
@@ -11,7 +12,7 @@ use crate::encoding::{DecodeError, FrameRead};
 use crate::hash::Sha256Hash;
 use crate::index::Index;
 use crate::json::{self, Parsed};
-use crate::segment::{self, LIVE_DIR, Resume};
+use crate::segment::{self, LIVE_DIR, Resume, SegmentFile};
 
 /// The file of signed checkpoints, one JSON line each.
 pub(crate) const CHECKPOINT_FILE: &str = "checkpoints.jsonl";
@@ -27,6 +28,13 @@ pub enum OpenError {
         path: PathBuf,
         /// The underlying error.
         source: std::io::Error,
+    },
+    /// There is no audit log in the directory: it is missing, or holds no `checkpoint.pub`.
+    /// Only [`crate::AuditReader::open`] reports this; [`crate::AuditLog::open`] creates a log.
+    #[error("no audit log in `{path}`; a log is created when the runtime first opens it")]
+    NotFound {
+        /// The directory asked for.
+        path: PathBuf,
     },
     /// Another process has the log open for writing.
     #[error("audit log `{path}` is already open in another process")]
@@ -114,38 +122,152 @@ impl Repair {
 
 /// Scans `dir`, repairing a torn tail, and returns the index and where appends resume.
 pub(crate) fn recover(dir: &Path, max_segment_bytes: u64) -> Result<Recovered, OpenError> {
-    let live = dir.join(LIVE_DIR);
     let io = |path: &Path| {
         let path = path.to_path_buf();
         move |source| OpenError::Io { path, source }
     };
-    let segments = segment::list(dir).map_err(io(dir))?;
     let mut index = Index::default();
-    let mut head = Sha256Hash::ZERO;
-    let mut last_timestamp_ms = 0;
-    let mut cut = None;
-    let mut last = None;
-    let count = segments.len();
-    for (position, file) in segments.into_iter().enumerate() {
-        let damaged = |offset, damage| OpenError::Damaged { path: file.path.clone(), offset, damage };
-        if file.first_seq != index.len() {
-            return Err(damaged(0, Damage::OutOfSequence { expected: index.len(), found: file.first_seq }));
+    let mut scan = Scan::default();
+    scan.advance(dir, &mut index)?;
+    // Only once the signed checkpoints agree with what is kept (checked by the scan) is
+    // anything cut off, so damage they would expose is never destroyed by a "repair".
+    if scan.checkpoint_torn {
+        let path = dir.join(CHECKPOINT_FILE);
+        let file = OpenOptions::new().write(true).open(&path).map_err(io(&path))?;
+        file.set_len(scan.checkpoint_bytes).and_then(|()| file.sync_all()).map_err(io(&path))?;
+    }
+    let pending = dir.join(REPAIR_FILE);
+    let mut repair = match fs::read_to_string(&pending) {
+        Ok(reason) => Some(Repair { reason }),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => None,
+        Err(source) => return Err(OpenError::Io { path: pending, source }),
+    };
+    if let (Some((tail, offset)), Some(dropped)) = (&scan.tail, scan.torn) {
+        let name = tail.path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
+        let reason = format!("torn tail: cut {dropped} bytes at offset {offset} of `{name}` after an unclean stop");
+        // A repair still pending from an earlier open keeps its own reason in the same record.
+        let reason = match repair {
+            Some(earlier) => format!("{}; {reason}", earlier.reason),
+            None => reason,
+        };
+        crate::fsutil::write_new_file(dir, REPAIR_FILE, reason.as_bytes(), 0o644).map_err(io(dir))?;
+        let file = OpenOptions::new().write(true).open(&tail.path).map_err(io(&tail.path))?;
+        file.set_len(*offset).and_then(|()| file.sync_all()).map_err(io(&tail.path))?;
+        repair = Some(Repair { reason });
+    }
+    let live = dir.join(LIVE_DIR);
+    // Appends continue in the newest segment only while it is live; otherwise a new one starts.
+    let last = scan.tail.filter(|(file, _)| file.path.parent() == Some(live.as_path()));
+    let next_seq = index.len();
+    Ok(Recovered {
+        index,
+        resume: Resume {
+            dir: live,
+            last,
+            next_seq,
+            head: scan.head,
+            last_timestamp_ms: scan.last_timestamp_ms,
+            max_segment_bytes,
+        },
+        repair,
+    })
+}
+
+/// How far a read-only scan of a log's files has got, so the next scan reads only what was
+/// added since. The writer's open scans once and then repairs; an `AuditReader` scans again on
+/// every refresh while another process appends, so a scan tolerates everything a writer leaves
+/// mid-append and changes no file.
+#[derive(Debug, Default)]
+pub(crate) struct Scan {
+    // INVARIANT (scan-matches-index): `head`, `last_timestamp_ms` and `tail` describe exactly the
+    // records the index holds; they move together, record by record.
+    head: Sha256Hash,
+    last_timestamp_ms: u64,
+    /// The newest segment scanned and the end of its last whole record.
+    tail: Option<(SegmentFile, u64)>,
+    /// Non-zero bytes past the tail's last whole record: a batch still being written, or torn.
+    torn: Option<u64>,
+    /// Bytes of whole lines of the checkpoint file read and checked so far.
+    checkpoint_bytes: u64,
+    /// Whether the checkpoint file ends in a partial line (a checkpoint being written, or torn).
+    checkpoint_torn: bool,
+}
+
+impl Scan {
+    /// Reads what was added to the log in `dir` since the last call and adds it to `index`;
+    /// returns how many records were added. A partly written last record (a torn tail) is left
+    /// out; a later call picks it up once it is whole.
+    ///
+    /// Checkpoints are read before segments: the writer stores a checkpoint only after the
+    /// records it covers, so every checkpoint read is covered by the records scanned after it,
+    /// and one that is not means records were lost.
+    pub(crate) fn advance(&mut self, dir: &Path, index: &mut Index) -> Result<u64, OpenError> {
+        let before = index.len();
+        let (checkpoints, checkpoint_bytes) = self.read_checkpoints(dir)?;
+        let segments = segment::list(dir).map_err(|source| OpenError::Io { path: dir.to_path_buf(), source })?;
+        let newer = match &self.tail {
+            Some((tail, _)) => segments.partition_point(|file| file.first_seq < tail.first_seq),
+            None => 0,
+        };
+        let newer = segments.get(newer..).unwrap_or_default();
+        for (position, file) in newer.iter().enumerate() {
+            let is_last = position + 1 == newer.len();
+            self.scan_segment(dir, file, is_last, index)?;
         }
-        let bytes = fs::read(&file.path).map_err(io(&file.path))?;
+        for (offset, checkpoint) in checkpoints {
+            if index.tree.root(checkpoint.tree_size) != Some(checkpoint.root_hash) {
+                return Err(OpenError::Damaged {
+                    path: dir.join(CHECKPOINT_FILE),
+                    offset,
+                    damage: Damage::CheckpointMismatch { tree_size: checkpoint.tree_size },
+                });
+            }
+            index.checkpoints.push(checkpoint);
+        }
+        self.checkpoint_bytes = checkpoint_bytes;
+        Ok(index.len() - before)
+    }
+
+    /// Scans `file` from where the last scan of it stopped (or from the start if it is new).
+    fn scan_segment(
+        &mut self,
+        dir: &Path,
+        file: &SegmentFile,
+        is_last: bool,
+        index: &mut Index,
+    ) -> Result<(), OpenError> {
+        let damaged = |offset, damage| OpenError::Damaged { path: file.path.clone(), offset, damage };
+        let start = match &self.tail {
+            Some((tail, end)) if tail.first_seq == file.first_seq => *end,
+            _ => {
+                if file.first_seq != index.len() {
+                    return Err(damaged(0, Damage::OutOfSequence { expected: index.len(), found: file.first_seq }));
+                }
+                index.segments.push(file.clone());
+                self.tail = Some((file.clone(), 0));
+                0
+            }
+        };
+        let bytes = segment::open(&file.path)
+            .and_then(|opened| read_from(opened, start))
+            .map_err(|source| OpenError::Io { path: file.path.clone(), source })?;
         let mut broken = None;
         let mut unreadable = DecodeError::Truncated { field: "frame" };
         let end = segment::scan(&bytes, |offset, read| match read {
-            FrameRead::Record { record, .. } => {
+            FrameRead::Record { record, len } => {
+                let offset = start + offset;
                 if record.seq != index.len() {
                     broken = Some(damaged(offset, Damage::OutOfSequence { expected: index.len(), found: record.seq }));
                     return false;
                 }
-                if record.prev_hash != head {
+                if record.prev_hash != self.head {
                     broken = Some(damaged(offset, Damage::BrokenChain { seq: record.seq }));
                     return false;
                 }
-                head = record.entry_hash;
-                last_timestamp_ms = record.timestamp_ms;
+                // INVARIANT (scan-matches-index): the record and the scan state move together.
+                self.head = record.entry_hash;
+                self.last_timestamp_ms = record.timestamp_ms;
+                self.tail = Some((file.clone(), offset + len as u64));
                 index.offsets.push(offset);
                 index.tree.push(record.entry_hash);
                 true
@@ -156,96 +278,65 @@ pub(crate) fn recover(dir: &Path, max_segment_bytes: u64) -> Result<Recovered, O
                 false
             }
         });
-        // Whole records that do not chain are never a crash's doing.
+        // Whole records that do not chain are never a crash's doing, nor a writer's mid-append.
         if let Some(broken) = broken {
             return Err(broken);
         }
-        let is_tail = position + 1 == count && file.path.parent() == Some(live.as_path());
         let rest = bytes.get(end..).unwrap_or_default();
+        self.torn = None;
         if !segment::is_unwritten(rest) {
             // Past the last whole record of the segment being written lies what an unfinished
-            // batch left: no appender was answered for it, so it is cut off (and recorded).
-            // Anywhere else such bytes are damage.
+            // batch left (or is leaving): no appender was answered for it. Anywhere else such
+            // bytes are damage.
+            let is_tail = is_last && file.path.parent() == Some(dir.join(LIVE_DIR).as_path());
             if !is_tail {
-                return Err(damaged(end as u64, Damage::Unreadable(unreadable)));
+                return Err(damaged(start + end as u64, Damage::Unreadable(unreadable)));
             }
-            let dropped = rest.iter().rposition(|&b| b != 0).map_or(0, |last| last + 1) as u64;
-            cut = Some((file.path.clone(), end as u64, dropped));
+            self.torn = Some(rest.iter().rposition(|&b| b != 0).map_or(0, |last| last + 1) as u64);
         }
-        if is_tail {
-            last = Some((file.clone(), end as u64));
-        }
-        index.segments.push(file);
+        Ok(())
     }
-    index.checkpoints = read_checkpoints(dir)?;
-    for checkpoint in &index.checkpoints {
-        if index.tree.root(checkpoint.tree_size) != Some(checkpoint.root_hash) {
-            return Err(OpenError::Damaged {
-                path: dir.join(CHECKPOINT_FILE),
-                offset: 0,
-                damage: Damage::CheckpointMismatch { tree_size: checkpoint.tree_size },
-            });
-        }
-    }
-    // Only once the signed checkpoints agree with what is kept is anything cut off, so damage
-    // they would expose is never destroyed by a "repair".
-    let pending = dir.join(REPAIR_FILE);
-    let mut repair = match fs::read_to_string(&pending) {
-        Ok(reason) => Some(Repair { reason }),
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => None,
-        Err(source) => return Err(OpenError::Io { path: pending, source }),
-    };
-    if let Some((path, offset, dropped)) = cut {
-        let name = path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
-        let reason = format!("torn tail: cut {dropped} bytes at offset {offset} of `{name}` after an unclean stop");
-        // A repair still pending from an earlier open keeps its own reason in the same record.
-        let reason = match repair {
-            Some(earlier) => format!("{}; {reason}", earlier.reason),
-            None => reason,
+
+    /// The whole checkpoint lines added since the last scan, each with its offset, and the
+    /// offset after the last of them. A partial last line (a checkpoint being written, or a
+    /// crash during its write) is left for later.
+    fn read_checkpoints(&mut self, dir: &Path) -> Result<(Vec<(u64, Checkpoint)>, u64), OpenError> {
+        let path = dir.join(CHECKPOINT_FILE);
+        let bytes = match fs::File::open(&path).and_then(|file| read_from(file, self.checkpoint_bytes)) {
+            Ok(bytes) => bytes,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                return Ok((Vec::new(), self.checkpoint_bytes));
+            }
+            Err(source) => return Err(OpenError::Io { path, source }),
         };
-        crate::fsutil::write_new_file(dir, REPAIR_FILE, reason.as_bytes(), 0o644).map_err(io(dir))?;
-        let file = OpenOptions::new().write(true).open(&path).map_err(io(&path))?;
-        file.set_len(offset).and_then(|()| file.sync_all()).map_err(io(&path))?;
-        repair = Some(Repair { reason });
+        let complete = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |at| at + 1);
+        self.checkpoint_torn = complete < bytes.len();
+        let mut checkpoints = Vec::new();
+        let mut offset = self.checkpoint_bytes;
+        for line in bytes.get(..complete).unwrap_or_default().split_inclusive(|&b| b == b'\n') {
+            // The same line ends `str::lines` strips.
+            let text = std::str::from_utf8(line).map(|text| {
+                let text = text.strip_suffix('\n').unwrap_or(text);
+                text.strip_suffix('\r').unwrap_or(text)
+            });
+            match text.map(json::parse_line) {
+                Ok(Ok(Parsed::Checkpoint(checkpoint))) => checkpoints.push((offset, checkpoint)),
+                Ok(Ok(Parsed::Record(_)) | Err(_)) | Err(_) => {
+                    return Err(OpenError::Damaged { path, offset, damage: Damage::BadCheckpointLine });
+                }
+            }
+            offset += line.len() as u64;
+        }
+        Ok((checkpoints, offset))
     }
-    let next_seq = index.len();
-    Ok(Recovered {
-        index,
-        resume: Resume { dir: live, last, next_seq, head, last_timestamp_ms, max_segment_bytes },
-        repair,
-    })
 }
 
-/// Reads the signed checkpoints, dropping a torn last line (a crash during its write).
-fn read_checkpoints(dir: &Path) -> Result<Vec<Checkpoint>, OpenError> {
-    let path = dir.join(CHECKPOINT_FILE);
-    let text = match fs::read_to_string(&path) {
-        Ok(text) => text,
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(source) => return Err(OpenError::Io { path, source }),
-    };
-    let complete = text.rfind('\n').map_or(0, |at| at + 1);
-    let mut checkpoints = Vec::new();
-    let mut offset = 0u64;
-    for line in text.get(..complete).unwrap_or_default().lines() {
-        match json::parse_line(line) {
-            Ok(Parsed::Checkpoint(checkpoint)) => checkpoints.push(checkpoint),
-            Ok(Parsed::Record(_)) | Err(_) => {
-                return Err(OpenError::Damaged { path, offset, damage: Damage::BadCheckpointLine });
-            }
-        }
-        offset += line.len() as u64 + 1;
-    }
-    if complete < text.len() {
-        let file = OpenOptions::new()
-            .write(true)
-            .open(&path)
-            .map_err(|source| OpenError::Io { path: path.clone(), source })?;
-        file.set_len(complete as u64)
-            .and_then(|()| file.sync_all())
-            .map_err(|source| OpenError::Io { path, source })?;
-    }
-    Ok(checkpoints)
+/// The bytes of `file` from `offset` to its current end.
+fn read_from(mut file: fs::File, offset: u64) -> std::io::Result<Vec<u8>> {
+    file.seek(SeekFrom::Start(offset))?;
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes)?;
+    Ok(bytes)
 }
 
 /// Appends one checkpoint line to the checkpoint file and syncs it.

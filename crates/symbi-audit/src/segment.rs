@@ -36,9 +36,14 @@ pub(crate) fn file_name(first_seq: u64) -> String {
 }
 
 /// Every segment under `dir` (archived and live), ordered by first sequence number.
+///
+/// Segments only ever move from `segments/` to `archive/`, and a reader may list while the
+/// writer archives; so the live folder is listed first, and a segment moved in between shows up
+/// twice rather than not at all. The live entry of such a pair is dropped once it is gone; two
+/// entries that both still exist are both kept, for the scan to refuse as damage.
 pub(crate) fn list(dir: &Path) -> std::io::Result<Vec<SegmentFile>> {
     let mut segments = Vec::new();
-    for folder in [ARCHIVE_DIR, LIVE_DIR] {
+    for folder in [LIVE_DIR, ARCHIVE_DIR] {
         let entries = match fs::read_dir(dir.join(folder)) {
             Ok(entries) => entries,
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => continue,
@@ -57,7 +62,15 @@ pub(crate) fn list(dir: &Path) -> std::io::Result<Vec<SegmentFile>> {
             }
         }
     }
+    // Stable: of two entries with the same first record, the live one comes first.
     segments.sort_by_key(|segment| segment.first_seq);
+    segments.dedup_by(|archived, live| {
+        let moved = archived.first_seq == live.first_seq && !live.path.exists();
+        if moved {
+            std::mem::swap(archived, live);
+        }
+        moved
+    });
     Ok(segments)
 }
 

@@ -153,7 +153,8 @@ impl fmt::Display for Tampering {
 /// against `key` — use a copy of `checkpoint.pub` kept outside the directory, since whoever can
 /// rewrite the directory can also replace the key there. For a log that another process is
 /// appending to, the batch being written may show as a bad last record; verify a live log
-/// through [`crate::AuditLog::verify`] instead, which stops at the last acknowledged record.
+/// through [`crate::AuditReader::verify`] (or the writer's own [`crate::AuditLog::verify`])
+/// instead, which stops at the last whole record of its view.
 ///
 /// # Errors
 /// [`VerifyError::Tampered`] naming the first bad record; [`VerifyError::Io`] if a file cannot

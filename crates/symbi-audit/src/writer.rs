@@ -16,7 +16,7 @@ use crate::fsutil;
 use crate::index::Index;
 use crate::record::{Event, EventId, Record, now_ms};
 use crate::recovery;
-use crate::segment::{ARCHIVE_DIR, SegmentWriter};
+use crate::segment::{ARCHIVE_DIR, SegmentWriter, Written};
 
 /// What an acknowledged append tells the caller.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -163,16 +163,24 @@ impl Writer {
         }
         let result = self.write(batch.drain(..));
         match result {
-            Ok(records) => {
-                for (record, reply) in records.into_iter().zip(replies.drain(..)) {
+            Ok(written) => {
+                // Answer every appender before anything else: their records are durable.
+                for (item, reply) in written.iter().zip(replies.drain(..)) {
+                    let record = &item.record;
                     let receipt = Receipt {
                         event_id: record.event_id(),
                         entry_hash: record.entry_hash,
                         timestamp_ms: record.timestamp_ms,
                     };
                     let _ = reply.send(Ok(receipt));
-                    // Nobody listening is fine: subscribers are optional.
-                    let _ = self.events.send(record);
+                }
+                // Subscribers are optional; with none, skip an allocation and a broadcast per
+                // record. One that subscribes after this check missed nothing it was promised:
+                // these records were durable before it subscribed.
+                if self.events.receiver_count() > 0 {
+                    for item in written {
+                        let _ = self.events.send(Arc::new(item.record));
+                    }
                 }
             }
             Err(error) => {
@@ -184,7 +192,7 @@ impl Writer {
     }
 
     /// Writes `events` durably and publishes them to the index.
-    pub(crate) fn write(&mut self, events: impl Iterator<Item = Event>) -> Result<Vec<Arc<Record>>, AppendError> {
+    pub(crate) fn write(&mut self, events: impl Iterator<Item = Event>) -> Result<Vec<Written>, AppendError> {
         if self.stopped {
             return Err(AppendError::Stopped);
         }
@@ -193,12 +201,10 @@ impl Writer {
         if let Some(segment) = rotated {
             index.segments.push(segment);
         }
-        let mut records = Vec::with_capacity(written.len());
-        for item in written {
-            index.push(&item);
-            records.push(Arc::new(item.record));
+        for item in &written {
+            index.push(item);
         }
-        Ok(records)
+        Ok(written)
     }
 
     /// Signs and durably stores a checkpoint of the current tree.

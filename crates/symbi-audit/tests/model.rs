@@ -4,6 +4,8 @@
 use proptest::prelude::*;
 use symbi_audit::{AuditConfig, AuditLog, Decision, Event, EventId, EventKind, QueryFilter};
 
+mod paging;
+
 #[derive(Debug, Clone)]
 enum Op {
     Append { agent: u8, decision: Option<Decision> },
@@ -33,20 +35,6 @@ fn event(agent: u8, decision: Option<Decision>) -> Event {
     event.agent = Some(format!("agent-{agent}"));
     event.decision = decision;
     event
-}
-
-/// Pages through the whole log with `filter`, as a REST client would.
-#[expect(clippy::unwrap_used, reason = "a log that cannot be read fails the test")]
-fn query_all(log: &AuditLog, mut filter: QueryFilter) -> Vec<EventId> {
-    let mut ids = Vec::new();
-    loop {
-        let page = log.query(&filter).unwrap();
-        ids.extend(page.records.iter().map(|r| r.event_id()));
-        match page.next {
-            Some(next) => filter.after = Some(next),
-            None => return ids,
-        }
-    }
 }
 
 proptest! {
@@ -86,7 +74,7 @@ proptest! {
                         .filter(|(_, e)| decision.is_none() || e.decision == decision)
                         .map(|(i, _)| EventId::from_seq(i as u64))
                         .collect();
-                    prop_assert_eq!(query_all(&log, filter), expected);
+                    prop_assert_eq!(paging::query_all(filter, |f| log.query(f)), expected);
                 }
             }
             prop_assert_eq!(log.len(), model.len() as u64);
