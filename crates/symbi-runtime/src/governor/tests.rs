@@ -88,3 +88,135 @@ async fn invalid_files_keep_the_previous_set() {
     assert_eq!(g.policies().len(), 3);
     assert_eq!(g.evaluate(&message("b")).await.decision, Decision::Allow);
 }
+
+/// Every record in `audit`, oldest first.
+fn all_records(audit: &symbi_audit::AuditLog) -> Vec<symbi_audit::Record> {
+    let filter = symbi_audit::QueryFilter { limit: symbi_audit::QueryFilter::MAX_LIMIT, ..Default::default() };
+    audit.query(&filter).unwrap().records
+}
+
+fn replay(archive: &symbi_audit::PolicyArchive, records: &[symbi_audit::Record]) -> crate::ReplayReport {
+    let mut replayer = crate::Replayer::new(archive);
+    records.iter().for_each(|r| replayer.check(r));
+    replayer.finish()
+}
+
+async fn approve_next(g: &Governor) {
+    let id = loop {
+        if let Some(h) = g.approvals().pending().first() {
+            break h.id.clone();
+        }
+        tokio::task::yield_now().await;
+    };
+    g.approvals().resolve(&id, Resolution::Approved { by: "admin-key".into() }).unwrap();
+}
+
+#[tokio::test]
+async fn decisions_across_two_reloads_are_recorded_and_replay_without_difference() {
+    let dir = tempfile::tempdir().unwrap();
+    let g = governor(dir.path(), POLICY, Duration::from_secs(60)).await;
+    assert!(g.authorize(message("b")).await.is_ok());
+    assert!(g.authorize(message("z")).await.is_err());
+    let held = tokio::spawn({
+        let g = Arc::clone(&g);
+        async move { g.authorize(message("c")).await }
+    });
+    approve_next(&g).await;
+    assert!(held.await.unwrap().is_ok());
+
+    // Reload 1: `b` is now forbidden, `z` allowed.
+    let second = r#"
+        @id("no-b") forbid(principal, action == Action::"send_message", resource == Agent::"b");
+        @id("to-z") permit(principal, action == Action::"send_message", resource == Agent::"z");
+        @id("any") permit(principal, action == Action::"send_message", resource);
+    "#;
+    std::fs::write(dir.path().join("policies/p.cedar"), second).unwrap();
+    g.reload().await.unwrap();
+    assert!(g.authorize(message("b")).await.is_err());
+    assert!(g.authorize(message("z")).await.is_ok());
+    // Reload 2: everything to `d` needs approval, and tier conditions read the entity data.
+    let third = r#"
+        @id("d-held") @approval permit(principal, action == Action::"send_message", resource == Agent::"d")
+            when { principal.sandbox_tier >= 1 };
+    "#;
+    std::fs::write(dir.path().join("policies/p.cedar"), third).unwrap();
+    g.reload().await.unwrap();
+    let held = tokio::spawn({
+        let g = Arc::clone(&g);
+        async move { g.authorize(message("d")).await }
+    });
+    approve_next(&g).await;
+    assert!(held.await.unwrap().is_ok());
+    assert!(g.authorize(message("b")).await.is_err());
+
+    let records = all_records(g.audit());
+    let kinds = |kind| records.iter().filter(|r| r.event().kind == kind).count();
+    assert_eq!(kinds(symbi_audit::EventKind::Decision), 7);
+    assert_eq!(kinds(symbi_audit::EventKind::ApprovalResolved), 2);
+    let sets: std::collections::HashSet<_> =
+        records.iter().filter_map(|r| r.event().replay.as_ref().map(|i| i.policy_set)).collect();
+    assert_eq!(sets.len(), 3, "each decision names the set it was made with");
+    let first = records.first().unwrap().event();
+    assert_eq!(
+        (first.agent.as_deref(), first.policy.as_deref(), first.surface.as_deref()),
+        (Some("a"), Some("to-b"), Some("api"))
+    );
+    assert_eq!(first.sandbox_tier, Some(1));
+
+    let report = replay(g.audit().policy_archive(), &records);
+    assert_eq!((report.replayed, report.differences.len()), (7, 0), "{:?}", report.differences);
+
+    // A forger who rewrites one decision and re-chains the log (a fresh log with the same
+    // events) passes the chain checks, but replay reports the record.
+    let forged_dir = tempfile::tempdir().unwrap();
+    let forged = symbi_audit::AuditLog::open(forged_dir.path(), &symbi_audit::AuditConfig::default()).unwrap();
+    for (n, record) in records.iter().enumerate() {
+        let mut event = record.event().clone();
+        if n == 1 {
+            event.decision = Some(symbi_audit::Decision::Allow);
+        }
+        forged.append(event).await.unwrap();
+    }
+    assert!(forged.verify().is_ok(), "the forged log is well chained");
+    let report = replay(g.audit().policy_archive(), &all_records(&forged));
+    assert_eq!(report.differences.len(), 1, "{:?}", report.differences);
+    let difference = report.differences.first().unwrap();
+    assert_eq!(difference.event_id, symbi_audit::EventId::from_seq(1));
+    assert_eq!((difference.recorded.as_str(), difference.replayed.as_deref()), ("allow", Some("deny")));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_timed_out_hold_is_recorded_as_a_deny() {
+    let dir = tempfile::tempdir().unwrap();
+    let g = governor(dir.path(), POLICY, Duration::from_secs(5)).await;
+    assert_eq!(g.authorize(message("c")).await.unwrap_err(), Refusal::ApprovalTimedOut);
+    let records = all_records(g.audit());
+    let kinds: Vec<_> = records.iter().map(|r| (r.event().kind, r.event().decision)).collect();
+    assert_eq!(
+        kinds,
+        [
+            (symbi_audit::EventKind::Decision, Some(symbi_audit::Decision::RequireApproval)),
+            (symbi_audit::EventKind::ApprovalTimeout, Some(symbi_audit::Decision::Deny)),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn agent_changes_are_recorded_with_who_made_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let g = governor(dir.path(), POLICY, Duration::from_secs(5)).await;
+    let id = AgentId::parse("helper").unwrap();
+    let def = AgentDefinition { name: "helper".into(), ..AgentDefinition::default() };
+    g.register_agent(&id, &def, "ApiKey::\"k1\"").await.unwrap();
+    assert!(g.register_agent(&id, &def, "ApiKey::\"k1\"").await.is_err(), "a duplicate is refused unrecorded");
+    assert!(g.remove_agent(&id, "ApiKey::\"k2\"").await.unwrap());
+    assert!(!g.remove_agent(&id, "ApiKey::\"k2\"").await.unwrap());
+    let changes: Vec<_> = all_records(g.audit())
+        .iter()
+        .map(|r| (r.event().action.clone().unwrap(), r.event().principal.clone().unwrap()))
+        .collect();
+    assert_eq!(
+        changes,
+        [("created".to_owned(), "ApiKey::\"k1\"".to_owned()), ("deleted".to_owned(), "ApiKey::\"k2\"".to_owned())]
+    );
+}
