@@ -74,10 +74,10 @@ struct ReplayLine {
     entities: String,
 }
 
-/// A JSON line that is not a well-formed record or checkpoint.
+/// Which field of a JSON line is missing or invalid.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("`{field}` is invalid")]
-pub(crate) struct JsonLineError {
+pub struct JsonLineError {
     field: &'static str,
 }
 
@@ -242,5 +242,71 @@ pub(crate) fn parse_line(line: &str) -> Result<Parsed, JsonLineError> {
     match serde_json::from_str::<Line>(line).map_err(|_| JsonLineError { field: "line" })? {
         Line::Checkpoint { checkpoint } => checkpoint.into_checkpoint().map(Parsed::Checkpoint),
         Line::Record(record) => record.into_record().map(Parsed::Record),
+    }
+}
+
+/// A JSON line that is not the record or checkpoint it should be, or whose content does not
+/// match the hash it claims.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum LineError {
+    /// The line is not well-formed (the field named is missing or invalid).
+    #[error("not a valid audit {expected} line: {source}")]
+    Malformed {
+        /// `record` or `checkpoint`.
+        expected: &'static str,
+        /// Which field is wrong.
+        source: JsonLineError,
+    },
+    /// The line is the other kind.
+    #[error("expected an audit {expected} line")]
+    WrongKind {
+        /// `record` or `checkpoint`.
+        expected: &'static str,
+    },
+    /// The record's content does not hash to the `entry_hash` it shows: it was altered.
+    #[error("the record's content does not match its entry_hash {claimed}; it was altered")]
+    HashMismatch {
+        /// The hash the line claims.
+        claimed: Sha256Hash,
+    },
+}
+
+impl Record {
+    /// Reads one record line of an export (the form [`Record::to_json_line`] writes), recomputing
+    /// its entry hash from the content: a line whose content was altered is refused even if its
+    /// `entry_hash` was left as it was.
+    ///
+    /// # Errors
+    /// [`LineError`] when the line is not a record or its content does not match its hash.
+    pub fn from_json_line(line: &str) -> Result<Self, LineError> {
+        const EXPECTED: &str = "record";
+        match parse_line(line) {
+            Ok(Parsed::Record(claimed)) if claimed.record.entry_hash() == claimed.claimed_hash => Ok(claimed.record),
+            Ok(Parsed::Record(claimed)) => Err(LineError::HashMismatch { claimed: claimed.claimed_hash }),
+            Ok(Parsed::Checkpoint(_)) => Err(LineError::WrongKind { expected: EXPECTED }),
+            Err(source) => Err(LineError::Malformed { expected: EXPECTED, source }),
+        }
+    }
+}
+
+impl Checkpoint {
+    /// The checkpoint as one line of an export, `{"checkpoint":{…}}`.
+    pub fn to_json_line(&self) -> String {
+        checkpoint_to_line(self)
+    }
+
+    /// Reads a checkpoint line (as [`Checkpoint::to_json_line`] writes it). The signature is not
+    /// checked here; call [`Checkpoint::verify_signature`].
+    ///
+    /// # Errors
+    /// [`LineError`] when the line is not a checkpoint.
+    pub fn from_json_line(line: &str) -> Result<Self, LineError> {
+        const EXPECTED: &str = "checkpoint";
+        match parse_line(line) {
+            Ok(Parsed::Checkpoint(checkpoint)) => Ok(checkpoint),
+            Ok(Parsed::Record(_)) => Err(LineError::WrongKind { expected: EXPECTED }),
+            Err(source) => Err(LineError::Malformed { expected: EXPECTED, source }),
+        }
     }
 }

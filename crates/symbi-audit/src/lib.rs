@@ -85,6 +85,7 @@ pub use checkpoint::{Checkpoint, CheckpointError, CheckpointPublicKey, PUBLIC_KE
 pub use encoding::DecodeError;
 pub use hash::{HashParseError, Sha256Hash};
 pub use index::ReadError;
+pub use json::{JsonLineError, LineError};
 pub use log::{AuditConfig, AuditLog};
 pub use policy_archive::PolicyArchive;
 pub use proof::{ConsistencyProof, InclusionProof, ProofError};

@@ -24,8 +24,8 @@ use symbi_toolclad::Catalog;
 
 use symbi_policy::{
     AgentFacts, AgentPolicies, CommunicationAction, CommunicationGate, CommunicationRule, DslCompileErrors, Effect,
-    EntityRef, EntitySet, EntitySetBuilder, Evaluation, Policies, PolicyError, PolicyRequest, RuleError,
-    RuleSpec, Surface, ToolFacts,
+    EntityRef, EntitySet, EntitySetBuilder, Evaluation, Policies, PolicyError, PolicyRequest, RuleError, RuleSpec,
+    Surface, ToolFacts,
 };
 
 use self::inputs::{Compiled, Inputs, api_origin, attached_origin};
@@ -206,7 +206,8 @@ impl Governor {
             .await
             .map_err(|e| StoreError::Backend { reason: e.to_string() })??;
         let tools = Tools::new(catalog, config.data_dir.join("evidence"), project_dir.clone());
-        let empty = Arc::new(InForce { policies: Arc::new(Policies::empty()), set_hash: symbi_audit::Sha256Hash::default() });
+        let empty =
+            Arc::new(InForce { policies: Arc::new(Policies::empty()), set_hash: symbi_audit::Sha256Hash::default() });
         let governor = Self {
             store,
             in_force: RwLock::new(empty),

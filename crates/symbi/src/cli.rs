@@ -57,6 +57,133 @@ pub(crate) enum Command {
     /// Decide with the project's policies without a running runtime: coding-assistant hooks
     /// (Claude Code, Gemini CLI), validation, and policy tests for CI.
     Policy(PolicyArgs),
+    /// Read, prove and check the tamper-evident audit log: every decision and outcome.
+    Audit(AuditArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  symbi audit tail -f --decision deny            follow refusals as they happen
+  symbi audit proof evt_0000000000000007 --json > proof.json
+  symbi audit export --format jsonl -o audit.jsonl
+  symbi audit verify --export audit.jsonl --public-key .symbi/audit/checkpoint.pub
+  symbi audit replay                               re-decide every logged decision
+
+Every command but `checkpoint` reads the log without locking it, so they work while `symbi up`
+runs.")]
+pub(crate) struct AuditArgs {
+    /// Project directory (holds symbiont.toml and the data directory).
+    #[arg(long, default_value = ".", global = true)]
+    pub(crate) dir: PathBuf,
+    #[command(subcommand)]
+    pub(crate) action: AuditAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum AuditAction {
+    /// Show the newest records, oldest first; with -f keep printing new ones as they arrive.
+    Tail {
+        /// Keep following the log (Ctrl-C ends).
+        #[arg(short = 'f', long)]
+        follow: bool,
+        /// How many of the newest matching records to show first.
+        #[arg(short = 'n', long, default_value_t = 20)]
+        lines: usize,
+        /// Only records about this agent.
+        #[arg(long)]
+        agent: Option<String>,
+        /// Only records with this decision.
+        #[arg(long, value_enum)]
+        decision: Option<DecisionArg>,
+        /// Only records of this kind (decision, approval_resolved, approval_timeout,
+        /// execution_outcome, auth_failure, key_management, agent_lifecycle, log_repair).
+        #[arg(long)]
+        kind: Option<String>,
+        /// Only records at or after this time: RFC 3339 (`2026-11-30T06:00:00Z`) or an age (`15m`, `2h`).
+        #[arg(long)]
+        since: Option<String>,
+        /// One JSON object per line, as in the export.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check every record, the hash chain, the Merkle tree and every signed checkpoint; name the
+    /// first bad record. Exit 1 when the log was tampered with.
+    Verify {
+        /// Also check that the log still contains a checkpoint you saved earlier (a JSON line from
+        /// `symbi audit checkpoint --json`), kept where this host cannot rewrite it: catches a
+        /// history rewritten even by someone holding the signing key.
+        #[arg(long, value_name = "FILE")]
+        from_checkpoint: Option<PathBuf>,
+        /// Verify an exported JSON lines file instead of the data directory (offline, needs only
+        /// the public key).
+        #[arg(long, value_name = "FILE", requires = "public_key")]
+        export: Option<PathBuf>,
+        /// The checkpoint public key (`ed25519:…`) or a file holding it; default: the log's own
+        /// `checkpoint.pub`.
+        #[arg(long, value_name = "KEY|FILE")]
+        public_key: Option<String>,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print an inclusion proof of one record against a signed checkpoint, or check one offline.
+    Proof {
+        /// The record id (`evt_` and 16 hex digits).
+        #[arg(required_unless_present = "verify")]
+        event_id: Option<String>,
+        /// Check a proof saved with `--json` (or fetched from GET /api/v1/audit/proof/{id})
+        /// against its public key, or the key given with --public-key.
+        #[arg(long, value_name = "FILE", conflicts_with = "event_id")]
+        verify: Option<PathBuf>,
+        /// The key to check against (`ed25519:…` or a file); default: the one in the proof.
+        #[arg(long, value_name = "KEY|FILE")]
+        public_key: Option<String>,
+        /// Print the proof as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write every checkpoint and record as JSON lines: the offline form `verify --export` checks.
+    Export {
+        /// The output format.
+        #[arg(long, value_enum, default_value_t = ExportFormat::Jsonl)]
+        format: ExportFormat,
+        /// Write to this file instead of stdout.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Sign a checkpoint of every record so far (when the runtime is not running; a running
+    /// runtime signs them itself, and this prints its newest).
+    Checkpoint {
+        /// Print the checkpoint as one JSON line (save it for `verify --from-checkpoint`).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Re-decide every logged decision against the policy set it names and report any record
+    /// where the result differs. Exit 1 when any does.
+    Replay {
+        /// First record to replay: an event id or an RFC 3339 time.
+        #[arg(long)]
+        from: Option<String>,
+        /// Last record to replay: an event id or an RFC 3339 time.
+        #[arg(long)]
+        to: Option<String>,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum DecisionArg {
+    Allow,
+    Deny,
+    RequireApproval,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ExportFormat {
+    /// One JSON object per line: checkpoints first, then records.
+    Jsonl,
 }
 
 #[derive(Debug, Args)]

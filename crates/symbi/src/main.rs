@@ -23,6 +23,7 @@ fn main() -> std::process::ExitCode {
         Command::Fmt(args) => command::fmt::run(&args),
         Command::Openapi => command::openapi::run(),
         Command::Policy(args) => command::policy::run(&args),
+        Command::Audit(args) => command::audit::run(args),
     };
     exit::finish(result, format)
 }

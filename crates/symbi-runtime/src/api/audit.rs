@@ -86,8 +86,8 @@ pub(crate) async fn proof(
     Path(event_id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     caller.require_admin()?;
-    let id = EventId::from_str(&event_id)
-        .map_err(|e| ApiError::InvalidRequest { message: e.to_string(), details: None })?;
+    let id =
+        EventId::from_str(&event_id).map_err(|e| ApiError::InvalidRequest { message: e.to_string(), details: None })?;
     let audit = state.governor().audit();
     match audit.proof(id).await {
         Ok(proof) => Ok(Json(proof_json(&proof, audit.public_key()))),
@@ -120,9 +120,9 @@ fn filter(query: AuditQuery) -> Result<QueryFilter, ApiError> {
     };
     let since = match query.since.as_deref() {
         None => None,
-        Some(text) => Some(
-            humantime::parse_rfc3339_weak(text).map_err(|e| bad("since", format!("not an RFC 3339 time: {e}")))?,
-        ),
+        Some(text) => {
+            Some(humantime::parse_rfc3339_weak(text).map_err(|e| bad("since", format!("not an RFC 3339 time: {e}")))?)
+        }
     };
     let after = match query.after.as_deref() {
         None => None,

@@ -35,14 +35,29 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let result = match bearer(parts) {
+        let token = bearer(parts);
+        let result = match token {
             Some(token) => state.auth().authenticate(token).await,
             None => Err(AuthError::Missing),
         };
-        result.map(Caller).map_err(|reason| {
-            tracing::info!(%reason, "authentication failed");
-            ApiError::Unauthorized
-        })
+        match result {
+            Ok(principal) => Ok(Caller(principal)),
+            Err(reason) => {
+                tracing::info!(%reason, "authentication failed");
+                // The claimed key id is not a secret and tells an auditor which key was tried;
+                // the rest of the token never leaves this function.
+                let claimed = token.and_then(crate::keys::split_token).map(|(id, _)| id.to_string());
+                let mut event = symbi_audit::Event::auth_failure("api", reason.to_string());
+                if let Some(id) = claimed {
+                    event = event.with_principal(symbi_policy::EntityRef::ApiKey(id).to_string());
+                }
+                // The caller is refused either way; a failed record is the operator's problem.
+                if let Err(refusal) = state.governor().record(event).await {
+                    tracing::error!(error = %refusal, "cannot record an authentication failure");
+                }
+                Err(ApiError::Unauthorized)
+            }
+        }
     }
 }
 

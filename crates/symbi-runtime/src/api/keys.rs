@@ -45,6 +45,13 @@ pub(crate) async fn create(
         .await
         .map_err(|_| ApiError::Internal { context: "issuing a key" })?
         .map_err(|_| ApiError::Internal { context: "hashing a key secret" })?;
+    let scope_text = match &stored.scope {
+        KeyScope::Admin => "admin".to_owned(),
+        KeyScope::Agents(agents) => {
+            format!("agents {}", agents.iter().map(ToString::to_string).collect::<Vec<_>>().join(","))
+        }
+    };
+    record(&state, &caller, "create", &stored.id, format!("scope: {scope_text}")).await?;
     state.store().insert_key(&stored).await?;
     state.auth().reload().await?;
     tracing::info!(key = %stored.id, by = %caller.0.label(), "API key issued");
@@ -62,6 +69,10 @@ pub(crate) async fn revoke(
 ) -> Result<Json<RevokedKey>, ApiError> {
     caller.require_admin()?;
     let key = KeyId::parse(&id).ok_or_else(|| ApiError::KeyNotFound { key: id.clone() })?;
+    if !state.store().keys().await?.iter().any(|k| k.id == key) {
+        return Err(ApiError::KeyNotFound { key: id });
+    }
+    record(&state, &caller, "revoke", &key, "revoked over the API".to_owned()).await?;
     let status = match state.store().revoke_key(&key, SystemTime::now()).await? {
         Revocation::Revoked => "revoked",
         Revocation::AlreadyRevoked => "already_revoked",
@@ -70,6 +81,21 @@ pub(crate) async fn revoke(
     state.auth().reload().await?;
     tracing::info!(key = %key, by = %caller.0.label(), "API key revoked");
     Ok(Json(RevokedKey { key_id: key.to_string(), status }))
+}
+
+/// Records a key change before it is made: a change the audit log cannot record is not made.
+async fn record(state: &AppState, caller: &Caller, action: &str, key: &KeyId, reason: String) -> Result<(), ApiError> {
+    let event = symbi_audit::Event::key_management(
+        caller.principal_ref(),
+        action,
+        symbi_policy::EntityRef::ApiKey(key.to_string()).to_string(),
+    )
+    .with_surface("api")
+    .with_reason(reason);
+    state.governor().record(event).await.map(|_| ()).map_err(|refusal| {
+        tracing::error!(error = %refusal, "cannot record a key change; not made");
+        ApiError::AuditUnavailable
+    })
 }
 
 fn scope(agents: &[String]) -> Result<KeyScope, ApiError> {

@@ -56,7 +56,7 @@ impl Governor {
 
     /// Appends `event`, tagged with the API request being served; an append that fails is a
     /// refusal, since an action without a durable record must not happen.
-    pub(super) async fn record(&self, mut event: Event) -> Result<Receipt, Refusal> {
+    pub(crate) async fn record(&self, mut event: Event) -> Result<Receipt, Refusal> {
         if event.request_id.is_none() {
             event.request_id = crate::api::current_request_id();
         }
@@ -74,10 +74,8 @@ impl Governor {
         manifest_hold: bool,
     ) -> Result<Receipt, Refusal> {
         let mut context = request.context_json();
-        if manifest_hold {
-            if let Some(map) = context.as_object_mut() {
-                map.insert(MANIFEST_APPROVAL_KEY.to_owned(), serde_json::Value::Bool(true));
-            }
+        if let (true, Some(map)) = (manifest_hold, context.as_object_mut()) {
+            map.insert(MANIFEST_APPROVAL_KEY.to_owned(), serde_json::Value::Bool(true));
         }
         let replay = ReplayInputs::new(
             decided.set_hash,

@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub(crate) mod audit;
 pub(crate) mod doctor;
 pub(crate) mod dsl;
 pub(crate) mod fmt;

@@ -11,6 +11,7 @@ mod util;
 
 mod agents;
 mod api;
+mod audit;
 mod auth;
 mod cli;
 mod hardening;
