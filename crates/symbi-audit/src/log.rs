@@ -55,7 +55,7 @@ const LOCK_FILE: &str = "LOCK";
 /// dropping the last handle waits for the appends already queued to become durable.
 #[derive(Debug)]
 pub struct AuditLog {
-    view: LogView,
+    pub(crate) view: LogView,
     commands: mpsc::Sender<Command>,
     writer: Option<JoinHandle<()>>,
     events: broadcast::Sender<Arc<Record>>,

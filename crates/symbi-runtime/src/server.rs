@@ -45,6 +45,9 @@ pub enum RuntimeError {
     /// The audit log could not be opened: the runtime does not act without a record.
     #[error(transparent)]
     Audit(#[from] symbi_audit::OpenError),
+    /// A start-up action could not be recorded, so it was not done.
+    #[error("cannot write the audit log: {0}")]
+    AuditAppend(String),
     /// The policies could not be loaded: the runtime does not start on a set it cannot enforce.
     #[error(transparent)]
     Policy(#[from] GovernorError),
@@ -66,9 +69,9 @@ impl Runtime {
                 .await
                 .map_err(|e| StoreError::Backend { reason: e.to_string() })??,
         );
-        let first_key = issue_first_key(&*store, &data_dir).await?;
-        let auth = Arc::new(Authenticator::new(Arc::clone(&store), config.api.admin_token.as_ref()).await?);
         let audit = open_audit(&data_dir, &config).await?;
+        let first_key = issue_first_key(&*store, &data_dir, &audit).await?;
+        let auth = Arc::new(Authenticator::new(Arc::clone(&store), config.api.admin_token.as_ref()).await?);
         let governor = Arc::new(Governor::open(&config, Arc::clone(&store), audit).await?);
         let defined = governor.sync_agent_files().await?;
         tracing::info!(agents = defined, dir = %config.agents_dir.display(), "agent files loaded");
@@ -102,6 +105,7 @@ impl Runtime {
         let sweeper = tokio::spawn(limiter.sweep_forever());
         let refresher = tokio::spawn(refresh_keys(Arc::clone(&self.auth)));
         let watcher = tokio::spawn(Arc::clone(&self.governor).watch(self.config.policy.reload_interval));
+        let inbox = tokio::spawn(drain_inbox(Arc::clone(self.governor.audit())));
         let draining = Arc::new(Notify::new());
         let (state, notify) = (self.state.clone(), Arc::clone(&draining));
         let server = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
@@ -128,6 +132,7 @@ impl Runtime {
         sweeper.abort();
         refresher.abort();
         watcher.abort();
+        inbox.abort();
         self.store.flush().await?;
         tracing::info!("stopped");
         result.map_err(RuntimeError::Serve)
@@ -148,6 +153,25 @@ async fn refresh_keys(auth: Arc<Authenticator>) {
     }
 }
 
+/// Appends the events other processes (`symbi keys` while the runtime runs) leave in the audit
+/// log's inbox, at the pace the key ring is refreshed so a key change and its record arrive
+/// together.
+async fn drain_inbox(audit: Arc<symbi_audit::AuditLog>) {
+    let mut tick = tokio::time::interval(auth::RELOAD_INTERVAL);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let log = Arc::clone(&audit);
+        let drained = tokio::task::spawn_blocking(move || log.drain_inbox())
+            .await
+            .unwrap_or_else(|e| Err(symbi_audit::AppendError::Write { source: Arc::new(std::io::Error::other(e)) }));
+        if let Err(e) = drained {
+            tracing::error!(error = %e, "cannot append the audit log's inbox; retrying");
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+    }
+}
+
 /// Opens the audit log in `<data dir>/audit` with the configured checkpoint pace.
 async fn open_audit(data_dir: &DataDir, config: &Config) -> Result<Arc<symbi_audit::AuditLog>, RuntimeError> {
     let dir = data_dir.audit_dir();
@@ -156,14 +180,24 @@ async fn open_audit(data_dir: &DataDir, config: &Config) -> Result<Arc<symbi_aud
         checkpoint_interval: Some(config.audit.checkpoint_interval),
         ..symbi_audit::AuditConfig::default()
     };
-    let log = tokio::task::spawn_blocking(move || symbi_audit::AuditLog::open(dir, &settings))
-        .await
-        .map_err(|e| StoreError::Backend { reason: e.to_string() })??;
-    tracing::info!(records = log.len(), "audit log open");
+    let log = tokio::task::spawn_blocking(move || {
+        let log = symbi_audit::AuditLog::open(dir, &settings)?;
+        // Events other processes left while no runtime held the log are appended now.
+        let drained = log.drain_inbox().map_err(|e| RuntimeError::AuditAppend(e.to_string()))?;
+        Ok::<_, RuntimeError>((log, drained))
+    })
+    .await
+    .map_err(|e| StoreError::Backend { reason: e.to_string() })?;
+    let (log, drained) = log?;
+    tracing::info!(records = log.len(), from_inbox = drained, "audit log open");
     Ok(Arc::new(log))
 }
 
-async fn issue_first_key(store: &dyn Store, data_dir: &DataDir) -> Result<Option<PathBuf>, RuntimeError> {
+async fn issue_first_key(
+    store: &dyn Store,
+    data_dir: &DataDir,
+    audit: &symbi_audit::AuditLog,
+) -> Result<Option<PathBuf>, RuntimeError> {
     if !store.keys().await?.is_empty() {
         return Ok(None);
     }
@@ -175,6 +209,9 @@ async fn issue_first_key(store: &dyn Store, data_dir: &DataDir) -> Result<Option
     // Write the file before the key becomes valid: a crash in between leaves an unusable file,
     // never a valid key nobody can read.
     let path = data_dir.write_private("admin.key", &format!("{}\n", token.reveal()))?;
+    let event = symbi_audit::Event::key_management("runtime", "create", format!("ApiKey::\"{}\"", stored.id))
+        .with_reason("first admin key, written to admin.key");
+    audit.append(event).await.map_err(|e| RuntimeError::AuditAppend(e.to_string()))?;
     store.insert_key(&stored).await?;
     Ok(Some(path))
 }

@@ -1,6 +1,9 @@
 //! `symbi keys`: issue, list and revoke API keys directly in the project's store. A running
-//! runtime notices changes within a quarter of a second.
+//! runtime notices changes within a quarter of a second. Every change is recorded in the audit
+//! log first (through the log's inbox when a running runtime holds it); a change that cannot be
+//! recorded is not made.
 
+use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use anyhow::Context as _;
@@ -16,16 +19,17 @@ pub(crate) fn run(args: KeysArgs) -> Outcome {
     let store = SqliteStore::open(&data_dir.store_file())
         .with_context(|| format!("cannot open the store in `{}`", data_dir.path().display()))?;
     let runtime = super::small_runtime()?;
+    let audit = symbi_runtime::audit_dir(&config.data_dir);
     match args.action {
         KeysAction::Create { agents, description, json } => {
-            runtime.block_on(create(&store, &agents, &description, json))
+            runtime.block_on(create(&store, &audit, &agents, &description, json))
         }
         KeysAction::List { json } => runtime.block_on(list(&store, json)),
-        KeysAction::Revoke { key_id, json } => runtime.block_on(revoke(&store, &key_id, json)),
+        KeysAction::Revoke { key_id, json } => runtime.block_on(revoke(&store, &audit, &key_id, json)),
     }
 }
 
-async fn create(store: &SqliteStore, agents: &[String], description: &str, json: bool) -> Outcome {
+async fn create(store: &SqliteStore, audit: &Path, agents: &[String], description: &str, json: bool) -> Outcome {
     let scope = if agents.is_empty() {
         KeyScope::Admin
     } else {
@@ -39,6 +43,7 @@ async fn create(store: &SqliteStore, agents: &[String], description: &str, json:
         return Err(Failure::invalid(anyhow::anyhow!("the description cannot contain control characters")));
     }
     let (token, stored) = symbi_runtime::issue_key(scope, description, SystemTime::now())?;
+    record(audit, "create", &stored.id, format!("scope: {}", scope_label(&stored))).await?;
     store.insert_key(&stored).await?;
     if json {
         let mut value = summary(&stored);
@@ -76,12 +81,16 @@ async fn list(store: &SqliteStore, json: bool) -> Outcome {
     Ok(Exit::Success)
 }
 
-async fn revoke(store: &SqliteStore, key_id: &str, json: bool) -> Outcome {
+async fn revoke(store: &SqliteStore, audit: &Path, key_id: &str, json: bool) -> Outcome {
     let id = KeyId::parse(key_id).ok_or_else(|| {
         Failure::invalid(anyhow::anyhow!(
             "`{key_id}` is not a key id; `symbi keys list` shows them (16 hex characters)"
         ))
     })?;
+    if !store.keys().await?.iter().any(|k| k.id == id) {
+        return Err(Failure::invalid(anyhow::anyhow!("no API key `{id}`")));
+    }
+    record(audit, "revoke", &id, "revoked with `symbi keys revoke`".to_owned()).await?;
     let status = match store.revoke_key(&id, SystemTime::now()).await? {
         Revocation::Revoked => "revoked",
         Revocation::AlreadyRevoked => "already_revoked",
@@ -93,6 +102,28 @@ async fn revoke(store: &SqliteStore, key_id: &str, json: bool) -> Outcome {
         eprintln!("symbi: key {id} {}", status.replace('_', " "));
     }
     Ok(Exit::Success)
+}
+
+/// Records a key change in the audit log in `audit`, before it is made: directly when no runtime
+/// holds the log, else through its inbox (the runtime appends it within a quarter of a second).
+async fn record(audit: &Path, action: &str, key: &KeyId, reason: String) -> Result<(), Failure> {
+    let principal = format!("cli:uid={}", rustix::process::getuid().as_raw());
+    let event = symbi_audit::Event::key_management(principal, action, format!("ApiKey::\"{key}\""))
+        .with_surface("cli")
+        .with_reason(reason);
+    let failed = |e: anyhow::Error| e.context("cannot record the key change in the audit log, so it was not made");
+    match symbi_audit::AuditLog::open(audit, &symbi_audit::AuditConfig::default()) {
+        Ok(log) => log.append(event).await.map(|_| ()).map_err(|e| failed(e.into()))?,
+        Err(symbi_audit::OpenError::Locked { .. }) => {
+            let dir = PathBuf::from(audit);
+            tokio::task::spawn_blocking(move || symbi_audit::submit_to_inbox(&dir, event))
+                .await
+                .map_err(|e| failed(e.into()))?
+                .map_err(|e| failed(e.into()))?;
+        }
+        Err(e) => return Err(failed(e.into()).into()),
+    }
+    Ok(())
 }
 
 fn scope_label(key: &StoredKey) -> String {

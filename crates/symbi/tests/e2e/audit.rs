@@ -156,3 +156,33 @@ fn a_changed_byte_in_the_log_is_reported_as_tampering() {
     assert_eq!(verified.status.code(), Some(1), "{}", stdout(&verified));
     assert!(stdout(&verified).starts_with("TAMPERED"), "{}", stdout(&verified));
 }
+
+#[test]
+fn key_changes_from_the_cli_are_recorded_whether_or_not_the_runtime_runs() {
+    let project = project();
+    let server = Server::start(&project);
+    let key = project.admin_key();
+    let created = project.run(&["keys", "create", "--json", "--description", "ops"]);
+    assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
+    let id = serde_json::from_str::<Value>(&stdout(&created)).unwrap()["key_id"].as_str().unwrap().to_owned();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    let recorded = loop {
+        let records = all_records(&server, &key, "&kind=key_management");
+        if let Some(r) = records.iter().find(|r| r["resource"] == format!("ApiKey::\"{id}\"")) {
+            break r.clone();
+        }
+        assert!(std::time::Instant::now() < deadline, "the CLI's key change never reached the log: {records:#?}");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert_eq!((recorded["action"].as_str(), recorded["surface"].as_str()), (Some("create"), Some("cli")), "{recorded}");
+    assert!(recorded["principal"].as_str().unwrap().starts_with("cli:uid="), "{recorded}");
+    server.signal_and_wait("TERM");
+
+    assert!(project.run(&["keys", "revoke", &id]).status.success());
+    let tail = project.run(&["audit", "tail", "--json", "--kind", "key_management"]);
+    let actions: Vec<String> = stdout(&tail)
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap()["action"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(actions, ["create", "create", "revoke"], "first admin key, the CLI's key, its revocation");
+}
