@@ -10,15 +10,15 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use symbi_audit::{AuditConfig, AuditLog, Decision, Event, ReplayInputs, Sha256Hash, verify_dir};
+use symbi_audit::{AuditConfig, AuditLog, Decision, Event, EventId, ReplayInputs, Sha256Hash, verify_dir};
 use tokio::runtime::Runtime;
 
 /// Records each appender writes per measured iteration (and per smoke-run iteration).
 const PER_APPENDER: u64 = 40;
 const SMOKE_PER_APPENDER: u64 = 2;
-/// The log size verification is measured on (`cargo bench`); the smoke run under `cargo test`
-/// uses a small log so CI stays quick.
-const VERIFY_RECORDS: u64 = 100_000;
+/// The log size verification (target: ≤ 3 s) and proof size (target: ≤ 1 KiB) are measured on
+/// (`cargo bench`); the smoke run under `cargo test` uses a small log so CI stays quick.
+const VERIFY_RECORDS: u64 = 1_000_000;
 const SMOKE_RECORDS: u64 = 1_000;
 
 /// Whether this is a measuring run (`cargo bench` passes `--bench`) rather than a smoke run.
@@ -116,6 +116,12 @@ fn bench_verify(c: &mut Criterion) {
         run(&runtime, &log, 64, records / 64);
         let rest = records - log.len();
         run(&runtime, &log, 1, rest);
+        let proof = runtime.block_on(log.proof(EventId::from_seq(records / 2))).unwrap();
+        eprintln!(
+            "inclusion proof at {records} records: {} hashes, {} bytes encoded",
+            proof.inclusion.path().len(),
+            proof.inclusion.to_bytes().len()
+        );
         *log.public_key()
     };
     let mut group = c.benchmark_group("verify");
