@@ -143,6 +143,7 @@ pub(crate) fn router(state: AppState, config: &ApiConfig) -> (Router, RateLimite
         .route("/approvals/{id}/deny", axum::routing::post(approvals::deny))
         .route("/audit", get(audit::list))
         .route("/audit/checkpoint", get(audit::checkpoint))
+        .route("/audit/archive", axum::routing::post(audit::archive))
         .route("/audit/proof/{event_id}", get(audit::proof))
         .route("/communication/rules", get(communication::rules).post(communication::add))
         .route("/communication/rules/{id}", axum::routing::delete(communication::remove))
@@ -224,7 +225,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         communication::rules, communication::evaluate, communication::add, communication::remove,
         approvals::list, approvals::approve, approvals::deny,
         tools::list, tools::show, tools::schema, tools::test, tools::execute,
-        audit::list, audit::checkpoint, audit::proof,
+        audit::list, audit::checkpoint, audit::proof, audit::archive,
     ),
     components(schemas(wire::ErrorResponse)),
     tags(

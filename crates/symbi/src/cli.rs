@@ -158,6 +158,14 @@ pub(crate) enum AuditAction {
         #[arg(long)]
         json: bool,
     },
+    /// Move every finished segment into `archive/` (to copy off the host or onto cheaper storage).
+    /// Nothing is deleted; `verify`, `tail` and proofs span archived segments. A running runtime
+    /// does this on `POST /api/v1/audit/archive`.
+    Archive {
+        /// Print the outcome as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Re-decide every logged decision against the policy set it names and report any record
     /// where the result differs. Exit 1 when any does.
     Replay {

@@ -99,6 +99,21 @@ pub(crate) async fn proof(
     }
 }
 
+/// Moves every finished segment into `archive/`; nothing is deleted, and reads, proofs and
+/// verification span archived segments.
+#[utoipa::path(post, path = "/api/v1/audit/archive", tag = TAG_AUDIT, security(("bearer" = [])),
+    responses((status = 200, description = "`{archived_segments}`", body = Object),
+        (status = 403, body = super::wire::ErrorResponse)))]
+pub(crate) async fn archive(caller: Caller, State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+    caller.require_admin()?;
+    let moved = state.governor().audit().archive_segments().await.map_err(|e| {
+        tracing::error!(error = %e, "cannot archive audit segments");
+        ApiError::AuditUnavailable
+    })?;
+    tracing::info!(moved, by = %caller.0.label(), "audit segments archived");
+    Ok(Json(json!({ "archived_segments": moved })))
+}
+
 fn filter(query: AuditQuery) -> Result<QueryFilter, ApiError> {
     let bad = |field: &str, message: String| ApiError::InvalidRequest {
         message: format!("`{field}`: {message}"),

@@ -49,6 +49,7 @@ pub(crate) fn run(args: AuditArgs) -> Outcome {
         },
         AuditAction::Export { format: _, output } => export(&dir, output.as_deref()),
         AuditAction::Checkpoint { json } => checkpoint(&dir, json),
+        AuditAction::Archive { json } => archive(&dir, json),
         AuditAction::Replay { from, to, json } => replay(&dir, from.as_deref(), to.as_deref(), json),
     }
 }
@@ -399,6 +400,26 @@ fn checkpoint(dir: &Path, json: bool) -> Outcome {
         println!(
             "save it off this host (`--json`) and check the log against it with `symbi audit verify --from-checkpoint FILE`"
         );
+    }
+    Ok(Exit::Success)
+}
+
+fn archive(dir: &Path, json: bool) -> Outcome {
+    let log = match AuditLog::open(dir, &AuditConfig::default()) {
+        Ok(log) => log,
+        Err(OpenError::Locked { .. }) => {
+            return Err(anyhow!(
+                "the running runtime holds the log; ask it to archive with `POST /api/v1/audit/archive` (admin key)"
+            )
+            .into());
+        }
+        Err(e) => return Err(anyhow::Error::new(e).context("cannot open the audit log").into()),
+    };
+    let moved = super::small_runtime()?.block_on(log.archive_segments()).context("cannot archive segments")?;
+    if json {
+        println!("{}", json!({"archived_segments": moved}));
+    } else {
+        println!("moved {moved} finished segment(s) into `{}`; nothing was deleted", dir.join("archive").display());
     }
     Ok(Exit::Success)
 }

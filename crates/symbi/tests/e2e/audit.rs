@@ -174,7 +174,11 @@ fn key_changes_from_the_cli_are_recorded_whether_or_not_the_runtime_runs() {
         assert!(std::time::Instant::now() < deadline, "the CLI's key change never reached the log: {records:#?}");
         std::thread::sleep(std::time::Duration::from_millis(50));
     };
-    assert_eq!((recorded["action"].as_str(), recorded["surface"].as_str()), (Some("create"), Some("cli")), "{recorded}");
+    assert_eq!(
+        (recorded["action"].as_str(), recorded["surface"].as_str()),
+        (Some("create"), Some("cli")),
+        "{recorded}"
+    );
     assert!(recorded["principal"].as_str().unwrap().starts_with("cli:uid="), "{recorded}");
     server.signal_and_wait("TERM");
 
@@ -185,4 +189,20 @@ fn key_changes_from_the_cli_are_recorded_whether_or_not_the_runtime_runs() {
         .map(|l| serde_json::from_str::<Value>(l).unwrap()["action"].as_str().unwrap().to_owned())
         .collect();
     assert_eq!(actions, ["create", "create", "revoke"], "first admin key, the CLI's key, its revocation");
+}
+
+#[test]
+fn archived_segments_stay_part_of_the_log() {
+    let project = project();
+    let server = Server::start(&project);
+    let key = project.admin_key();
+    let archived = post(&server.url("/api/v1/audit/archive"), Some(&key), "");
+    assert_eq!(archived.status, 200, "{}", archived.body);
+    assert_eq!(project.run(&["audit", "archive"]).status.code(), Some(1), "the runtime holds the log");
+    server.signal_and_wait("TERM");
+    let before = stdout(&project.run(&["audit", "tail", "--json", "-n", "1000"])).lines().count();
+    let moved = project.run(&["audit", "archive", "--json"]);
+    assert!(moved.status.success(), "{}", String::from_utf8_lossy(&moved.stderr));
+    assert!(project.run(&["audit", "verify"]).status.success());
+    assert_eq!(stdout(&project.run(&["audit", "tail", "--json", "-n", "1000"])).lines().count(), before);
 }
