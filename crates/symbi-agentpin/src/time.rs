@@ -38,7 +38,7 @@ impl UnixTime {
 
     /// `YYYY-MM-DDTHH:MM:SSZ`. A time outside the years 0–9999 (reachable only through a forged
     /// clock or claim) prints as the epoch, `1970-01-01T00:00:00Z`, rather than failing.
-    pub(crate) fn to_rfc3339(self) -> String {
+    pub fn to_rfc3339(self) -> String {
         OffsetDateTime::from_unix_timestamp(self.0)
             .ok()
             .and_then(|t| t.format(&Rfc3339).ok())

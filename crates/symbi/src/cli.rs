@@ -59,6 +59,106 @@ pub(crate) enum Command {
     Policy(PolicyArgs),
     /// Read, prove and check the tamper-evident audit log: every decision and outcome.
     Audit(AuditArgs),
+    /// Create an agent identity: an ES256 key, the agent's entry in its domain's AgentPin
+    /// discovery document, and a first credential (a compact JWT, printed on stdout).
+    Keygen(KeygenArgs),
+    /// Issue and verify AgentPin credentials and show discovery documents.
+    Agentpin(AgentpinArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Example:
+  symbi keygen --domain agents.example.com --agent-id planner-01 \\
+      --capabilities plan,delegate,read:tools --sandbox-tier 2
+
+The credential goes to stdout (its decoded header and claims to stderr), so it can be captured:
+  CREDENTIAL=$(symbi keygen --domain agents.example.com --agent-id planner-01)
+Keys and discovery documents live in <data_dir>/agentpin/; serve <domain>.json at
+https://<domain>/.well-known/agent-identity.json.")]
+pub(crate) struct KeygenArgs {
+    /// The domain that publishes the agent's discovery document (the credential's `iss`).
+    #[arg(long)]
+    pub(crate) domain: String,
+    /// The agent's id (the credential's `sub`; the key id is `<domain>#<agent-id>`).
+    #[arg(long)]
+    pub(crate) agent_id: String,
+    /// Capabilities to declare and grant, comma-separated or repeated (`plan,read:tools`).
+    #[arg(long, value_delimiter = ',')]
+    pub(crate) capabilities: Vec<String>,
+    /// The sandbox tier claim (0-3).
+    #[arg(long)]
+    pub(crate) sandbox_tier: Option<u8>,
+    /// Credential lifetime (`1h`, `30m`); at most and by default one day.
+    #[arg(long)]
+    pub(crate) ttl: Option<String>,
+    /// Replace an existing key for this agent.
+    #[arg(long)]
+    pub(crate) force: bool,
+    /// Print `{credential, header, claims, key_file, discovery_file}` as JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
+    /// Project directory (holds symbiont.toml and the data directory).
+    #[arg(long, default_value = ".")]
+    pub(crate) dir: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct AgentpinArgs {
+    /// Project directory (holds symbiont.toml and the data directory).
+    #[arg(long, default_value = ".", global = true)]
+    pub(crate) dir: PathBuf,
+    #[command(subcommand)]
+    pub(crate) action: AgentpinAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum AgentpinAction {
+    /// Issue a new credential with an agent's existing key.
+    Issue {
+        /// The agent's domain.
+        #[arg(long)]
+        domain: String,
+        /// The agent's id.
+        #[arg(long)]
+        agent_id: String,
+        /// Capabilities to grant, comma-separated or repeated.
+        #[arg(long, value_delimiter = ',')]
+        capabilities: Vec<String>,
+        /// The sandbox tier claim (0-3).
+        #[arg(long)]
+        sandbox_tier: Option<u8>,
+        /// Lifetime (`1h`); at most and by default one day.
+        #[arg(long)]
+        ttl: Option<String>,
+        /// The intended verifier (`aud`).
+        #[arg(long)]
+        audience: Option<String>,
+        /// Print the credential with its decoded parts as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Verify a credential (argument, or stdin with `-`) with all twelve AgentPin steps against
+    /// this project's discovery documents, or a trust bundle. Exit 1 with the ecosystem's error
+    /// code when it is refused.
+    Verify {
+        /// The compact JWT, or `-` for stdin.
+        credential: Option<String>,
+        /// The audience this verifier is (checked against `aud`).
+        #[arg(long)]
+        audience: Option<String>,
+        /// A trust bundle (JSON) to resolve discovery and revocation documents from instead.
+        #[arg(long, value_name = "FILE")]
+        bundle: Option<PathBuf>,
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print a domain's discovery document (serve it at /.well-known/agent-identity.json).
+    Discovery {
+        /// The domain.
+        #[arg(long)]
+        domain: String,
+    },
 }
 
 #[derive(Debug, Args)]

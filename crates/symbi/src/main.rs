@@ -24,6 +24,8 @@ fn main() -> std::process::ExitCode {
         Command::Openapi => command::openapi::run(),
         Command::Policy(args) => command::policy::run(&args),
         Command::Audit(args) => command::audit::run(args),
+        Command::Keygen(args) => command::agentpin::keygen(&args),
+        Command::Agentpin(args) => command::agentpin::run(args),
     };
     exit::finish(result, format)
 }

@@ -3,7 +3,7 @@
 //! log first (through the log's inbox when a running runtime holds it); a change that cannot be
 //! recorded is not made.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::SystemTime;
 
 use anyhow::Context as _;
@@ -104,26 +104,12 @@ async fn revoke(store: &SqliteStore, audit: &Path, key_id: &str, json: bool) -> 
     Ok(Exit::Success)
 }
 
-/// Records a key change in the audit log in `audit`, before it is made: directly when no runtime
-/// holds the log, else through its inbox (the runtime appends it within a quarter of a second).
+/// Records a key change before it is made (see [`super::record_event`]).
 async fn record(audit: &Path, action: &str, key: &KeyId, reason: String) -> Result<(), Failure> {
-    let principal = format!("cli:uid={}", rustix::process::getuid().as_raw());
-    let event = symbi_audit::Event::key_management(principal, action, format!("ApiKey::\"{key}\""))
+    let event = symbi_audit::Event::key_management(super::cli_principal(), action, format!("ApiKey::\"{key}\""))
         .with_surface("cli")
         .with_reason(reason);
-    let failed = |e: anyhow::Error| e.context("cannot record the key change in the audit log, so it was not made");
-    match symbi_audit::AuditLog::open(audit, &symbi_audit::AuditConfig::default()) {
-        Ok(log) => log.append(event).await.map(|_| ()).map_err(|e| failed(e.into()))?,
-        Err(symbi_audit::OpenError::Locked { .. }) => {
-            let dir = PathBuf::from(audit);
-            tokio::task::spawn_blocking(move || symbi_audit::submit_to_inbox(&dir, event))
-                .await
-                .map_err(|e| failed(e.into()))?
-                .map_err(|e| failed(e.into()))?;
-        }
-        Err(e) => return Err(failed(e.into()).into()),
-    }
-    Ok(())
+    super::record_event(audit, event).await.map_err(|e| e.context("the key change was not made").into())
 }
 
 fn scope_label(key: &StoredKey) -> String {

@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub(crate) mod agentpin;
 pub(crate) mod audit;
 pub(crate) mod doctor;
 pub(crate) mod dsl;
@@ -24,4 +25,25 @@ fn load_config(dir: &Path) -> Result<Config, Failure> {
 /// A runtime for commands that only need async store calls, not a server.
 fn small_runtime() -> Result<tokio::runtime::Runtime, Failure> {
     Ok(tokio::runtime::Builder::new_current_thread().enable_all().build()?)
+}
+
+/// How audit records name a person at this machine's command line: `cli:uid=<uid>`.
+fn cli_principal() -> String {
+    format!("cli:uid={}", rustix::process::getuid().as_raw())
+}
+
+/// Records `event` in the audit log in `audit_dir`: directly when no runtime holds the log, else
+/// through its inbox (the runtime appends it within a quarter of a second). Callers record a
+/// change before making it, and do not make it when this fails.
+async fn record_event(audit_dir: &Path, event: symbi_audit::Event) -> anyhow::Result<()> {
+    use anyhow::Context as _;
+    let context = "cannot record the change in the audit log";
+    match symbi_audit::AuditLog::open(audit_dir, &symbi_audit::AuditConfig::default()) {
+        Ok(log) => log.append(event).await.map(|_| ()).context(context),
+        Err(symbi_audit::OpenError::Locked { .. }) => {
+            let dir = audit_dir.to_owned();
+            tokio::task::spawn_blocking(move || symbi_audit::submit_to_inbox(&dir, event)).await?.context(context)
+        }
+        Err(e) => Err(anyhow::Error::new(e).context(context)),
+    }
 }

@@ -16,6 +16,7 @@ mod auth;
 mod cli;
 mod hardening;
 mod hooks;
+mod identity;
 mod lifecycle;
 mod policy;
 mod tools;

@@ -1,0 +1,86 @@
+//! Agent identities from the CLI: `symbi keygen` exactly as the seed shows it, more agents on one
+//! domain, fresh credentials, offline verification with the ecosystem's error codes, and an audit
+//! record for every key made.
+
+use serde_json::Value;
+
+use crate::util::Project;
+
+fn stdout(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+#[test]
+fn keygen_issue_and_verify_agent_credentials() {
+    let project = Project::new();
+    let made = project.run(&[
+        "keygen",
+        "--domain",
+        "agents.example.com",
+        "--agent-id",
+        "planner-01",
+        "--capabilities",
+        "plan,delegate,read:tools",
+        "--sandbox-tier",
+        "2",
+        "--json",
+    ]);
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    let made: Value = serde_json::from_str(&stdout(&made)).unwrap();
+    assert_eq!(made["header"]["alg"], "ES256");
+    assert_eq!(made["header"]["kid"], "agents.example.com#planner-01");
+    assert_eq!(made["claims"]["iss"], "agents.example.com");
+    assert_eq!(made["claims"]["sub"], "planner-01");
+    assert_eq!(made["claims"]["capabilities"], serde_json::json!(["plan", "delegate", "read:tools"]));
+    assert_eq!(made["claims"]["sandbox_tier"], 2);
+    let key_file = std::path::PathBuf::from(made["key_file"].as_str().unwrap());
+    let mode = std::os::unix::fs::PermissionsExt::mode(
+        &std::fs::metadata(project.path().join(&key_file)).unwrap().permissions(),
+    );
+    assert_eq!(mode & 0o777, 0o600, "the private key is the owner's alone");
+
+    let verified = project.run(&["agentpin", "verify", made["credential"].as_str().unwrap(), "--json"]);
+    assert!(verified.status.success(), "{}", stdout(&verified));
+    let verified: Value = serde_json::from_str(&stdout(&verified)).unwrap();
+    assert_eq!((verified["agent_id"].as_str(), verified["sandbox_tier"].as_u64()), (Some("planner-01"), Some(2)));
+
+    // A second agent joins the domain's discovery document; both verify.
+    let second = project.run(&["keygen", "--domain", "agents.example.com", "--agent-id", "coder"]);
+    assert!(second.status.success(), "{}", String::from_utf8_lossy(&second.stderr));
+    let discovery: Value =
+        serde_json::from_str(&stdout(&project.run(&["agentpin", "discovery", "--domain", "agents.example.com"])))
+            .unwrap();
+    assert_eq!(discovery["public_keys"].as_array().unwrap().len(), 2, "{discovery}");
+    assert_eq!(discovery["agents"].as_array().unwrap().len(), 2, "{discovery}");
+    assert!(project.run(&["agentpin", "verify", &stdout(&second)]).status.success());
+    assert!(project.run(&["agentpin", "verify", made["credential"].as_str().unwrap()]).status.success());
+
+    // A fresh credential from the stored key; a forged one is refused with its code.
+    let issued =
+        project.run(&["agentpin", "issue", "--domain", "agents.example.com", "--agent-id", "coder", "--ttl", "1h"]);
+    assert!(issued.status.success(), "{}", String::from_utf8_lossy(&issued.stderr));
+    let jwt = stdout(&issued);
+    assert!(project.run(&["agentpin", "verify", &jwt]).status.success());
+    let parts: Vec<&str> = jwt.split('.').collect();
+    let forged =
+        format!("{}.{}.{}", parts[0], made["credential"].as_str().unwrap().split('.').nth(1).unwrap(), parts[2]);
+    let refused = project.run(&["agentpin", "verify", &forged, "--json"]);
+    assert_eq!(refused.status.code(), Some(1), "{}", stdout(&refused));
+    let refused: Value = serde_json::from_str(&stdout(&refused)).unwrap();
+    assert_eq!(refused["valid"], false);
+    assert!(refused["error_code"].as_str().is_some_and(|c| !c.is_empty()), "{refused}");
+
+    // A key is never replaced by accident; every key made is recorded.
+    let again = project.run(&["keygen", "--domain", "agents.example.com", "--agent-id", "coder"]);
+    assert_eq!(again.status.code(), Some(2));
+    assert_eq!(
+        project.run(&["agentpin", "issue", "--domain", "agents.example.com", "--agent-id", "nobody"]).status.code(),
+        Some(2)
+    );
+    let tail = stdout(&project.run(&["audit", "tail", "--json", "--kind", "key_management"]));
+    let resources: Vec<String> = tail
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap()["resource"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(resources, ["AgentPin::\"agents.example.com#planner-01\"", "AgentPin::\"agents.example.com#coder\""]);
+}
