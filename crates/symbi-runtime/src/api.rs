@@ -62,6 +62,7 @@ struct Shared {
     started: Instant,
     draining: AtomicBool,
     resources: Resources,
+    publisher: Option<Arc<crate::publisher::Publisher>>,
 }
 
 impl AppState {
@@ -70,6 +71,7 @@ impl AppState {
         auth: Arc<Authenticator>,
         governor: Arc<Governor>,
         data_dir: &Path,
+        publisher: Option<crate::publisher::Publisher>,
     ) -> Self {
         Self(Arc::new(Shared {
             store,
@@ -78,6 +80,7 @@ impl AppState {
             started: Instant::now(),
             draining: AtomicBool::new(false),
             resources: Resources::new(data_dir),
+            publisher: publisher.map(Arc::new),
         }))
     }
 
@@ -91,6 +94,10 @@ impl AppState {
 
     fn governor(&self) -> &Governor {
         &self.0.governor
+    }
+
+    fn publisher(&self) -> Option<&crate::publisher::Publisher> {
+        self.0.publisher.as_deref()
     }
 
     fn uptime(&self) -> Duration {
@@ -152,6 +159,7 @@ pub(crate) fn router(state: AppState, config: &ApiConfig) -> (Router, RateLimite
         .method_not_allowed_fallback(method_not_allowed);
     let mut app = Router::new()
         .nest("/api/v1", api)
+        .route("/.well-known/schemapin.json", get(system::schemapin_well_known))
         .fallback(not_found)
         .with_state(state)
         .layer(DefaultBodyLimit::max(config.body_limit_bytes))

@@ -45,6 +45,7 @@ pub mod config;
 mod data_dir;
 mod governor;
 mod keys;
+mod publisher;
 mod resources;
 mod server;
 mod store;
@@ -65,6 +66,7 @@ pub use config::{Config, ConfigError, LogFormat};
 pub use data_dir::{DataDir, DataDirError, audit_dir};
 pub use governor::{Authorization, Communication, Governor, GovernorError, Refusal, ToolRunError};
 pub use keys::{IssuedToken, KeyError, KeyId, KeyScope, StoredKey, issue as issue_key};
+pub use publisher::{Publisher, PublisherError, publisher_dir};
 pub use server::{Runtime, RuntimeError};
 pub use store::{
     AgentCounts, AgentUpdate, Revocation, SqliteStore, Store, StoreError, StoredAgentPolicy, StoredPolicy, StoredRule,

@@ -45,6 +45,9 @@ pub enum RuntimeError {
     /// The audit log could not be opened: the runtime does not act without a record.
     #[error(transparent)]
     Audit(#[from] symbi_audit::OpenError),
+    /// The SchemaPin publisher key exists but cannot be read.
+    #[error(transparent)]
+    Publisher(#[from] crate::publisher::PublisherError),
     /// A start-up action could not be recorded, so it was not done.
     #[error("cannot write the audit log: {0}")]
     AuditAppend(String),
@@ -75,7 +78,9 @@ impl Runtime {
         let governor = Arc::new(Governor::open(&config, Arc::clone(&store), audit).await?);
         let defined = governor.sync_agent_files().await?;
         tracing::info!(agents = defined, dir = %config.agents_dir.display(), "agent files loaded");
-        let state = AppState::new(Arc::clone(&store), Arc::clone(&auth), Arc::clone(&governor), data_dir.path());
+        let publisher = crate::publisher::Publisher::load(data_dir.path())?;
+        let state =
+            AppState::new(Arc::clone(&store), Arc::clone(&auth), Arc::clone(&governor), data_dir.path(), publisher);
         Ok(Self { config, store, auth, governor, state, first_key })
     }
 

@@ -5,6 +5,7 @@
 //! [`SqliteStore`] is the embedded default (WAL, versioned migrations, one writer connection).
 
 mod migrations;
+mod schemapin_pins;
 mod sqlite;
 
 use std::time::SystemTime;

@@ -64,6 +64,119 @@ pub(crate) enum Command {
     Keygen(KeygenArgs),
     /// Issue and verify AgentPin credentials and show discovery documents.
     Agentpin(AgentpinArgs),
+    /// Sign tool schemas (SchemaPin), verify others' against their discovery documents, and manage
+    /// the key pins the runtime trusts.
+    Schemapin(SchemapinArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  symbi schemapin keygen --developer \"Example Tools\"     the runtime's publisher key
+  symbi schemapin sign --tool file_hash > file_hash.signed.json
+  symbi schemapin verify weather.signed.json --domain tools.example.com --discovery schemapin.json
+  symbi schemapin pin --tool get_weather --domain tools.example.com --discovery schemapin.json --force
+  symbi schemapin list
+
+Pins live in the project's store (the runtime uses the same ones). In `tofu` mode the first key
+that verifies is pinned and a different key later is refused (and audited) until an explicit
+`pin --force`.")]
+pub(crate) struct SchemapinArgs {
+    /// Project directory (holds symbiont.toml and the data directory).
+    #[arg(long, default_value = ".", global = true)]
+    pub(crate) dir: PathBuf,
+    #[command(subcommand)]
+    pub(crate) action: SchemapinAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum SchemapinAction {
+    /// Create the runtime's publisher key (ECDSA P-256) and print its fingerprint.
+    Keygen {
+        /// `developer_name` in the discovery document.
+        #[arg(long)]
+        developer: Option<String>,
+        /// Replace an existing key.
+        #[arg(long)]
+        force: bool,
+        /// Print `{fingerprint, key_file, public_key_pem}` as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Sign a tool schema (a JSON file, or a project tool's MCP schema) with the publisher key.
+    Sign {
+        /// The schema file.
+        #[arg(conflicts_with = "tool")]
+        schema: Option<PathBuf>,
+        /// Sign this project tool's MCP schema instead.
+        #[arg(long)]
+        tool: Option<String>,
+        /// A key id to name in the signature.
+        #[arg(long)]
+        kid: Option<String>,
+        /// Write the signed schema here instead of stdout.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+    /// Verify a signed schema against its domain's discovery document and the key pins. Exit 1
+    /// with the ecosystem's error code when it is refused.
+    Verify {
+        /// The signed schema (`{schema, signature, …}`).
+        signed: PathBuf,
+        /// The domain that publishes the tool.
+        #[arg(long)]
+        domain: String,
+        /// The domain's discovery document (`/.well-known/schemapin.json`), saved to a file.
+        #[arg(long, value_name = "FILE")]
+        discovery: PathBuf,
+        /// The domain's standalone revocation document, if it publishes one.
+        #[arg(long, value_name = "FILE")]
+        revocation: Option<PathBuf>,
+        /// The tool name (default: the schema's `name`).
+        #[arg(long)]
+        tool: Option<String>,
+        /// `tofu` (pin the first key), `strict` (only keys pinned beforehand) or `disabled`.
+        #[arg(long, default_value = "tofu")]
+        pin_mode: String,
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Pin a tool's key: from a discovery document or a fingerprint. A different pinned key is
+    /// only replaced with --force.
+    Pin {
+        /// The tool.
+        #[arg(long)]
+        tool: String,
+        /// The domain.
+        #[arg(long)]
+        domain: String,
+        /// Take the key from this discovery document.
+        #[arg(long, value_name = "FILE")]
+        discovery: Option<PathBuf>,
+        /// Pin this key fingerprint (`sha256:…`).
+        #[arg(long)]
+        fingerprint: Option<String>,
+        /// Replace a different pinned key.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Remove a pin (its next verification pins whatever key it presents).
+    Unpin {
+        /// The tool.
+        #[arg(long)]
+        tool: String,
+        /// The domain.
+        #[arg(long)]
+        domain: String,
+    },
+    /// List the pins.
+    List {
+        /// Print a JSON array.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the discovery document the runtime serves at /.well-known/schemapin.json.
+    WellKnown,
 }
 
 #[derive(Debug, Args)]

@@ -26,6 +26,7 @@ fn main() -> std::process::ExitCode {
         Command::Audit(args) => command::audit::run(args),
         Command::Keygen(args) => command::agentpin::keygen(&args),
         Command::Agentpin(args) => command::agentpin::run(args),
+        Command::Schemapin(args) => command::schemapin::run(args),
     };
     exit::finish(result, format)
 }

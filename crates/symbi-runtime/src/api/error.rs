@@ -64,6 +64,8 @@ pub(crate) enum ApiError {
     AuditUnavailable,
     /// No audit record has this id.
     EventNotFound { id: String },
+    /// The runtime has no SchemaPin publisher key.
+    NotPublishing,
     /// The store failed; details go to the log, not the client.
     Store(StoreError),
     /// Something else inside the runtime failed; details go to the log.
@@ -98,6 +100,7 @@ impl ApiError {
             Self::NotReady => (StatusCode::SERVICE_UNAVAILABLE, "NOT_READY"),
             Self::AuditUnavailable => (StatusCode::SERVICE_UNAVAILABLE, "AUDIT_UNAVAILABLE"),
             Self::EventNotFound { .. } => (StatusCode::NOT_FOUND, "EVENT_NOT_FOUND"),
+            Self::NotPublishing => (StatusCode::NOT_FOUND, "NOT_PUBLISHING"),
             Self::Store(_) => (StatusCode::INTERNAL_SERVER_ERROR, "STORE_UNAVAILABLE"),
             Self::Internal { .. } => (StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL"),
         }
@@ -133,6 +136,10 @@ impl ApiError {
                 "the audit log cannot record the action, so it was not done; see the runtime's log".to_owned()
             }
             Self::EventNotFound { id } => format!("no audit record `{id}`"),
+            Self::NotPublishing => {
+                "this runtime publishes no SchemaPin key; create one with `symbi schemapin keygen` and restart"
+                    .to_owned()
+            }
             Self::Store(_) => "the store could not complete the request".to_owned(),
             Self::Internal { context } => format!("the runtime failed while {context}"),
         }
@@ -169,6 +176,7 @@ impl ApiError {
             | Self::AlreadyResolved { .. }
             | Self::ToolNotFound { .. }
             | Self::EventNotFound { .. }
+            | Self::NotPublishing
             | Self::RouteNotFound { .. }
             | Self::MethodNotAllowed
             | Self::AgentExists { .. }

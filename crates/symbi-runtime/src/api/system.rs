@@ -81,3 +81,11 @@ pub(crate) async fn metrics(caller: Caller, State(state): State<AppState>) -> Re
         vector_db_items: 0,
     }))
 }
+
+/// The SchemaPin discovery document for the tools this runtime defines, signed-for by its
+/// publisher key (public: verifiers fetch it without credentials). 404 `NOT_PUBLISHING` when no
+/// key was made with `symbi schemapin keygen`.
+pub(crate) async fn schemapin_well_known(State(state): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
+    let publisher = state.publisher().ok_or(ApiError::NotPublishing)?;
+    Ok(Json(publisher.well_known(&state.governor().tool_catalog())))
+}

@@ -68,6 +68,14 @@ const STEPS: &[&str] = &[
         updated_at_ms INTEGER NOT NULL,
         PRIMARY KEY (agent_id, name)
     ) STRICT;",
+    // 5: SchemaPin key pins: the key each tool from each domain was first trusted with (TOFU).
+    "CREATE TABLE schemapin_pins (
+        domain TEXT NOT NULL,
+        tool TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        pinned_at INTEGER NOT NULL,
+        PRIMARY KEY (domain, tool)
+    ) STRICT;",
 ];
 
 /// The schema version this build writes.

@@ -24,13 +24,13 @@ const MAX_IDLE_READERS: usize = 4;
 /// The SQLite-backed [`Store`].
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
-    inner: Arc<Inner>,
+    pub(super) inner: Arc<Inner>,
 }
 
 #[derive(Debug)]
-struct Inner {
+pub(super) struct Inner {
     path: PathBuf,
-    writer: Mutex<Connection>,
+    pub(super) writer: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
     /// A connection used only for `PRAGMA data_version`, which counts commits by *other*
     /// connections; the writer must not be that connection or our own writes would be missed.
@@ -541,7 +541,7 @@ async fn blocking<T: Send + 'static>(
 
 /// Locks a mutex, recovering from poisoning: a panicked store task leaves the connection usable
 /// because every write is a transaction that SQLite rolls back on drop.
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(super) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 

@@ -9,7 +9,6 @@
 
 use std::fs;
 use std::io::Read as _;
-use std::os::unix::fs::OpenOptionsExt as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, anyhow};
@@ -209,15 +208,8 @@ impl Identities {
 
     fn write_key(&self, domain: &str, agent_id: &str, key: &SigningKey) -> Result<(), Failure> {
         let path = self.key_file(domain, agent_id);
-        let parent = path.parent().unwrap_or(&self.dir);
-        fs::create_dir_all(parent)?;
-        let temp = parent.join(format!(".{agent_id}.pem.tmp"));
-        let _ = fs::remove_file(&temp);
-        let mut file = fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&temp)?;
-        std::io::Write::write_all(&mut file, key.to_pkcs8_pem().as_bytes())?;
-        file.sync_all()?;
-        fs::rename(&temp, &path).with_context(|| format!("cannot write `{}`", path.display()))?;
-        Ok(())
+        fs::create_dir_all(path.parent().unwrap_or(&self.dir))?;
+        super::write_private(&path, key.to_pkcs8_pem().as_bytes())
     }
 
     /// The domain's discovery document with the new identity's key and declaration added

@@ -9,6 +9,7 @@ pub(crate) mod init;
 pub(crate) mod keys;
 pub(crate) mod openapi;
 pub(crate) mod policy;
+pub(crate) mod schemapin;
 pub(crate) mod up;
 
 use std::path::Path;
@@ -46,4 +47,18 @@ async fn record_event(audit_dir: &Path, event: symbi_audit::Event) -> anyhow::Re
         }
         Err(e) => Err(anyhow::Error::new(e).context(context)),
     }
+}
+
+/// Writes a private key file whole with mode 0600: a temporary file, fsynced, renamed over.
+fn write_private(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
+    use std::io::Write as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("key");
+    let temp = path.with_file_name(format!(".{name}.tmp"));
+    let _ = std::fs::remove_file(&temp);
+    let mut file = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&temp)?;
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    std::fs::rename(&temp, path).map_err(|e| anyhow::anyhow!("cannot write `{}`: {e}", path.display()))?;
+    Ok(())
 }

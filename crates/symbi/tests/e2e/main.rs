@@ -19,4 +19,5 @@ mod hooks;
 mod identity;
 mod lifecycle;
 mod policy;
+mod schemapin;
 mod tools;
