@@ -220,3 +220,24 @@ async fn agent_changes_are_recorded_with_who_made_them() {
         [("created".to_owned(), "ApiKey::\"k1\"".to_owned()), ("deleted".to_owned(), "ApiKey::\"k2\"".to_owned())]
     );
 }
+
+#[tokio::test]
+async fn a_decision_that_cannot_be_recorded_authorizes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let g = governor(dir.path(), "permit(principal, action, resource);", Duration::from_secs(5)).await;
+    // An agent whose entity data is larger than an audit record may be: its decision record
+    // cannot be written, so the decision must not stand.
+    let id = AgentId::parse("huge").unwrap();
+    let capabilities = (0..80_000).map(|i| format!("capability-number-{i}")).collect();
+    let def = AgentDefinition { name: "huge".into(), capabilities, ..AgentDefinition::default() };
+    g.register_agent(&id, &def, "test").await.unwrap();
+    let request = PolicyRequest {
+        principal: EntityRef::Agent("huge".into()),
+        action: Action::SendMessage,
+        resource: EntityRef::Agent("b".into()),
+        surface: Surface::Api,
+        delegation_depth: None,
+    };
+    assert_eq!(g.evaluate(&request).await.decision, Decision::Allow, "policy alone would allow it");
+    assert!(matches!(g.authorize(request).await, Err(Refusal::Unrecorded { .. })));
+}
