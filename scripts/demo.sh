@@ -42,6 +42,11 @@ request -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' \
 request -H "Authorization: Bearer $KEY" "$api/agents"
 request -H "Authorization: Bearer $KEY" "$api/agents/hello/status"
 echo
+echo "\$ symbi audit tail -n 10    # every door wrote a record: the failed key, the agent, the first admin key"
+"$symbi" audit tail --dir "$project" -n 10
+echo "\$ symbi audit verify"
+"$symbi" audit verify --dir "$project"
+echo
 
 if $keep; then
     echo "==> runtime still running on $api (admin key in $project/.symbi/admin.key); Ctrl-C to stop"
