@@ -4,6 +4,7 @@
 //! Callers hold an `Arc<dyn Store>`; every method is async and never blocks the runtime's threads.
 //! [`SqliteStore`] is the embedded default (WAL, versioned migrations, one writer connection).
 
+mod agentpin_pins;
 mod migrations;
 mod schemapin_pins;
 mod sqlite;

@@ -76,6 +76,14 @@ const STEPS: &[&str] = &[
         pinned_at INTEGER NOT NULL,
         PRIMARY KEY (domain, tool)
     ) STRICT;",
+    // 6: AgentPin key pins: the keys each issuer domain's credentials were first verified with.
+    "CREATE TABLE agentpin_pins (
+        domain TEXT NOT NULL,
+        thumbprint TEXT NOT NULL,
+        kid TEXT NOT NULL,
+        pinned_at INTEGER NOT NULL,
+        PRIMARY KEY (domain, thumbprint)
+    ) STRICT;",
 ];
 
 /// The schema version this build writes.

@@ -14,9 +14,12 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, anyhow};
 use serde_json::{Value, json};
 use symbi_agentpin::{
-    AgentDeclaration, Capability, DiscoveryDocument, EntityType, IssueRequest, IssuedCredential, Jwk, KeygenRequest,
-    LocalFileResolver, MemoryPinStore, SandboxTier, SigningKey, TrustBundle, UnixTime, Verifier, VerifierConfig,
+    AgentDeclaration, Capability, DiscoveryDocument, EntityType, ErrorCode, IssueRequest, IssuedCredential, Jwk,
+    KeygenRequest, LocalFileResolver, PinCandidate, SandboxTier, SigningKey, TrustBundle, UnixTime, Verifier,
+    VerifierConfig,
 };
+
+use symbi_runtime::{DataDir, SqliteStore};
 
 use crate::Outcome;
 use crate::cli::{AgentpinAction, AgentpinArgs, KeygenArgs};
@@ -55,6 +58,10 @@ pub(crate) fn keygen(args: &KeygenArgs) -> Outcome {
         .map_err(|e| e.context("the key was not created"))?;
     store.write_key(&args.domain, &args.agent_id, identity.signing_key())?;
     store.write_discovery(&discovery)?;
+    // A key made here is trusted here: the domain's pins include it.
+    let thumbprint = identity.signing_key().public_key().thumbprint();
+    let candidate = PinCandidate { kid: identity.kid(), thumbprint: &thumbprint };
+    pin_store(&config.data_dir)?.add_agentpin_key(&args.domain, candidate, now).context("cannot pin the new key")?;
     print_credential(identity.credential(), args.json, Some((&key_file, &store.discovery_file(&args.domain))));
     Ok(Exit::Success)
 }
@@ -83,7 +90,7 @@ pub(crate) fn run(args: AgentpinArgs) -> Outcome {
                 }
                 Some(text) => text.to_owned(),
             };
-            verify(store.dir(), jwt.trim(), audience.as_deref(), bundle.as_deref(), json)
+            verify(&config.data_dir, jwt.trim(), audience.as_deref(), bundle.as_deref(), json)
         }
         AgentpinAction::Discovery { domain } => {
             let path = store.discovery_file(&domain);
@@ -97,12 +104,14 @@ pub(crate) fn run(args: AgentpinArgs) -> Outcome {
 }
 
 /// Verifies `jwt` with the twelve AgentPin steps against the project's own documents or a trust
-/// bundle. A refusal prints the ecosystem's error code and exits 1.
-fn verify(dir: &Path, jwt: &str, audience: Option<&str>, bundle: Option<&Path>, json: bool) -> Outcome {
-    let pins = MemoryPinStore::new();
+/// bundle, with the key pins kept in the project's store. A refusal prints the ecosystem's error
+/// code and exits 1; a refusal because a pinned domain presented another key is also recorded
+/// in the audit log.
+fn verify(data_dir: &Path, jwt: &str, audience: Option<&str>, bundle: Option<&Path>, json: bool) -> Outcome {
+    let pins = pin_store(data_dir)?;
     let config = VerifierConfig::default();
     let loaded;
-    let local = LocalFileResolver::new(dir);
+    let local = LocalFileResolver::new(Identities::new(data_dir).dir());
     let resolver: &dyn symbi_agentpin::Resolver = match bundle {
         Some(path) => {
             let bytes = fs::read(path).with_context(|| format!("cannot read `{}`", path.display()))?;
@@ -134,6 +143,12 @@ fn verify(dir: &Path, jwt: &str, audience: Option<&str>, bundle: Option<&Path>, 
             Ok(Exit::Success)
         }
         Err(error) => {
+            if error.code() == ErrorCode::KeyPinMismatch {
+                let event = symbi_audit::Event::auth_failure("cli", format!("{}: {error}", error.code().as_str()));
+                super::small_runtime()?
+                    .block_on(super::record_event(&symbi_runtime::audit_dir(data_dir), event))
+                    .context("cannot record the refused credential")?;
+            }
             if json {
                 println!(
                     "{}",
@@ -242,6 +257,14 @@ impl Identities {
         fs::rename(&temp, &path).with_context(|| format!("cannot write `{}`", path.display()))?;
         Ok(())
     }
+}
+
+/// The project store, whose `agentpin_pins` the runtime reads too.
+fn pin_store(data_dir: &Path) -> Result<SqliteStore, Failure> {
+    let data_dir = DataDir::prepare(data_dir)?;
+    SqliteStore::open(&data_dir.store_file())
+        .with_context(|| format!("cannot open the store in `{}`", data_dir.path().display()))
+        .map_err(Into::into)
 }
 
 fn kid(domain: &str, agent_id: &str) -> String {

@@ -84,3 +84,24 @@ fn keygen_issue_and_verify_agent_credentials() {
         .collect();
     assert_eq!(resources, ["AgentPin::\"agents.example.com#planner-01\"", "AgentPin::\"agents.example.com#coder\""]);
 }
+
+#[test]
+fn a_domain_that_swaps_its_key_is_refused_and_audited() {
+    let ours = Project::new();
+    let theirs = Project::new();
+    for project in [&ours, &theirs] {
+        let made = project.run(&["keygen", "--domain", "agents.example.com", "--agent-id", "planner-01"]);
+        assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    }
+    // Someone replaces the domain's discovery document with one for a key of theirs.
+    let document = ".symbi/agentpin/agents.example.com.json";
+    std::fs::copy(theirs.path().join(document), ours.path().join(document)).unwrap();
+    let forged =
+        stdout(&theirs.run(&["agentpin", "issue", "--domain", "agents.example.com", "--agent-id", "planner-01"]));
+    let refused = ours.run(&["agentpin", "verify", &forged, "--json"]);
+    assert_eq!(refused.status.code(), Some(1), "{}", stdout(&refused));
+    let refused: Value = serde_json::from_str(&stdout(&refused)).unwrap();
+    assert_eq!(refused["error_code"], "KEY_PIN_MISMATCH", "{refused}");
+    let failures = stdout(&ours.run(&["audit", "tail", "--json", "--kind", "auth_failure"]));
+    assert!(failures.contains("KEY_PIN_MISMATCH"), "{failures}");
+}
