@@ -59,6 +59,7 @@ pub(crate) fn run(args: &DoctorArgs) -> Outcome {
     if let Some(config) = &config {
         checks.push(data_dir(&config.data_dir));
         checks.push(store(&config.data_dir));
+        checks.push(audit_log(&config.data_dir));
         let port = args.port.unwrap_or(config.api.port);
         checks.push(port_free(SocketAddr::new(config.api.bind, port)));
     }
@@ -150,6 +151,34 @@ fn store(data_dir: &Path) -> Check {
             Status::Fail,
             e.to_string(),
             "restore the store from a backup, or move it aside to start empty",
+        ),
+    }
+}
+
+/// The audit log opens (chain and checkpoints agree) without taking its lock, so this works
+/// while the runtime runs; the full re-hash is `symbi audit verify`.
+fn audit_log(data_dir: &Path) -> Check {
+    const NAME: &str = "audit log";
+    let dir = symbi_runtime::audit_dir(data_dir);
+    if !dir.exists() {
+        return Check::ok(NAME, "no audit log yet; `symbi up` creates it");
+    }
+    match symbi_audit::AuditReader::open(&dir) {
+        Ok(reader) => {
+            let signed = reader.latest_checkpoint().map_or(0, |c| c.tree_size());
+            Check::ok(
+                NAME,
+                format!(
+                    "{} records, {signed} covered by a signed checkpoint; `symbi audit verify` re-checks every hash",
+                    reader.len()
+                ),
+            )
+        }
+        Err(e) => Check::problem(
+            NAME,
+            Status::Fail,
+            e.to_string(),
+            "run `symbi audit verify` to find the first bad record; keep the directory as evidence and do not edit it",
         ),
     }
 }
