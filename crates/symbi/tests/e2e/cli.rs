@@ -76,7 +76,16 @@ fn doctor_reports_each_check_with_a_remedy() {
     let names: Vec<&str> = checks.as_array().unwrap().iter().map(|c| c["check"].as_str().unwrap()).collect();
     assert_eq!(
         names,
-        ["configuration", "data directory", "store", "api port", "tier 2 gVisor", "tier 1 docker", "tier 3 microVM"]
+        [
+            "configuration",
+            "data directory",
+            "store",
+            "audit log",
+            "api port",
+            "tier 2 gVisor",
+            "tier 1 docker",
+            "tier 3 microVM"
+        ]
     );
     for check in checks.as_array().unwrap() {
         assert_eq!(check["remedy"].is_string(), check["status"] != "ok", "{check}");
