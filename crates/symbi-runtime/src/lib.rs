@@ -63,7 +63,7 @@ pub use audit_replay::{Difference, ReplayReport, Replayer};
 pub use auth::{AuthError, Authenticator, Principal};
 pub use config::{Config, ConfigError, LogFormat};
 pub use data_dir::{DataDir, DataDirError, audit_dir};
-pub use governor::{Authorization, Communication, Governor, GovernorError, Refusal, ToolRunError};
+pub use governor::{Authorization, Communication, Governor, GovernorError, Refusal, ToolRunError, tool_facts};
 pub use keys::{IssuedToken, KeyError, KeyId, KeyScope, StoredKey, issue as issue_key};
 pub use server::{Runtime, RuntimeError};
 pub use store::{
