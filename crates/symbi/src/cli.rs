@@ -6,6 +6,10 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+mod tools;
+
+pub(crate) use self::tools::{CallArgs, ToolsAction, ToolsArgs};
+
 const AFTER_HELP: &str = "\
 Exit codes:
   0  success
@@ -59,6 +63,9 @@ pub(crate) enum Command {
     Policy(PolicyArgs),
     /// Read, prove and check the tamper-evident audit log: every decision and outcome.
     Audit(AuditArgs),
+    /// Work with ToolClad tools: list, validate, dry-run, describe, scaffold, and run them
+    /// through the Governor.
+    Tools(ToolsArgs),
 }
 
 #[derive(Debug, Args)]

@@ -24,6 +24,7 @@ fn main() -> std::process::ExitCode {
         Command::Openapi => command::openapi::run(),
         Command::Policy(args) => command::policy::run(&args),
         Command::Audit(args) => command::audit::run(args),
+        Command::Tools(args) => command::tools::run(&args),
     };
     exit::finish(result, format)
 }

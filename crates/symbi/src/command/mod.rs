@@ -8,6 +8,7 @@ pub(crate) mod init;
 pub(crate) mod keys;
 pub(crate) mod openapi;
 pub(crate) mod policy;
+pub(crate) mod tools;
 pub(crate) mod up;
 
 use std::path::Path;

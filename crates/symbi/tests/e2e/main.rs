@@ -19,3 +19,4 @@ mod hooks;
 mod lifecycle;
 mod policy;
 mod tools;
+mod tools_cli;
