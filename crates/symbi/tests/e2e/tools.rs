@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use crate::util::{Project, Server, get, post};
 
-const SEND_EMAIL: &str = r#"[tool]
+pub(crate) const SEND_EMAIL: &str = r#"[tool]
 name = "send_email"
 version = "1"
 binary = "echo"
@@ -32,7 +32,8 @@ exec = ["echo", "sent to", "{to}"]
 format = "text"
 "#;
 
-const MAILER: &str = "agent mailer() {\n    policy mail {\n        deny: send_email without approval\n    }\n}\n";
+pub(crate) const MAILER: &str =
+    "agent mailer() {\n    policy mail {\n        deny: send_email without approval\n    }\n}\n";
 
 fn project() -> Project {
     let project = Project::new();

@@ -5,27 +5,8 @@ use std::process::Output;
 
 use serde_json::{Value, json};
 
+use crate::tools::{MAILER, SEND_EMAIL};
 use crate::util::{Project, Server, free_port, get};
-
-const SEND_EMAIL: &str = r#"[tool]
-name = "send_email"
-version = "1"
-binary = "echo"
-description = "Pretend to send an email"
-risk_tier = "medium"
-
-[args.to]
-type = "string"
-required = true
-
-[command]
-exec = ["echo", "sent to", "{to}"]
-
-[output]
-format = "text"
-"#;
-
-const MAILER: &str = "agent mailer() {\n    policy mail {\n        deny: send_email without approval\n    }\n}\n";
 
 const READ_ONLY_FOR_HELLO: &str =
     "permit(principal == Agent::\"hello\", action == Action::\"execute_tool\", resource in ToolSet::\"read_only\");\n";
@@ -87,8 +68,8 @@ fn tools_validate_reports_every_problem_at_file_line() {
     let bad = project.run(&["tools", "validate"]);
     assert_eq!(bad.status.code(), Some(2), "{}", stdout(&bad));
     // Every file's problems, each at its line.
-    assert!(stdout(&bad).contains("tools/send_email.clad.toml:12: placeholder `{too}`"), "{}", stdout(&bad));
-    assert!(stdout(&bad).contains("tools/typo.clad.toml:10: unknown field `requierd`"), "{}", stdout(&bad));
+    assert!(stdout(&bad).contains("tools/send_email.clad.toml:18: placeholder `{too}`"), "{}", stdout(&bad));
+    assert!(stdout(&bad).contains("tools/typo.clad.toml:15: unknown field `requierd`"), "{}", stdout(&bad));
     assert!(stderr(&bad).contains("problem(s) in the tool files"), "{}", stderr(&bad));
     let report = project.run(&["tools", "validate", "--json"]);
     assert_eq!(report.status.code(), Some(2));
