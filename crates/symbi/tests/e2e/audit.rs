@@ -174,7 +174,11 @@ fn key_changes_from_the_cli_are_recorded_whether_or_not_the_runtime_runs() {
         assert!(std::time::Instant::now() < deadline, "the CLI's key change never reached the log: {records:#?}");
         std::thread::sleep(std::time::Duration::from_millis(50));
     };
-    assert_eq!((recorded["action"].as_str(), recorded["surface"].as_str()), (Some("create"), Some("cli")), "{recorded}");
+    assert_eq!(
+        (recorded["action"].as_str(), recorded["surface"].as_str()),
+        (Some("create"), Some("cli")),
+        "{recorded}"
+    );
     assert!(recorded["principal"].as_str().unwrap().starts_with("cli:uid="), "{recorded}");
     server.signal_and_wait("TERM");
 
