@@ -205,7 +205,7 @@ impl Governor {
         let catalog = tokio::task::spawn_blocking(move || Catalog::load(&dir))
             .await
             .map_err(|e| StoreError::Backend { reason: e.to_string() })??;
-        let tools = Tools::new(catalog, config.data_dir.join("evidence"), project_dir.clone());
+        let tools = Tools::new(catalog, config.data_dir.join("evidence"), project_dir.clone(), config.tools);
         let empty =
             Arc::new(InForce { policies: Arc::new(Policies::empty()), set_hash: symbi_audit::Sha256Hash::default() });
         let governor = Self {

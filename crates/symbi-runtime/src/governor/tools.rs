@@ -7,10 +7,14 @@ use std::sync::{Arc, RwLock};
 use std::time::Instant;
 
 use symbi_policy::{Action, EntityRef, PolicyRequest, Surface, ToolFacts};
-use symbi_toolclad::{CallError, Catalog, Envelope, ExecContext, ExecError, Executor, NoSecrets, Tool, ToolCall};
+use symbi_toolclad::{
+    CallError, Catalog, DEFAULT_OUTPUT_CAP, Envelope, ExecContext, ExecError, Executor, NoSecrets, SsrfGuard, Tool,
+    ToolCall,
+};
 
 use super::{Governor, GovernorError, Refusal};
-use crate::config::Groups;
+use crate::config::{Groups, ToolSettings};
+use crate::http_client::HyperTransport;
 use crate::store::StoreError;
 
 /// The tools a project defines and the one executor that runs them.
@@ -25,9 +29,18 @@ pub(crate) struct Tools {
 }
 
 impl Tools {
-    /// Tools from `catalog`, run in `work_dir` with evidence kept under `evidence_dir`.
-    pub(crate) fn new(catalog: Catalog, evidence_dir: PathBuf, work_dir: PathBuf) -> Self {
-        let executor = Arc::new(Executor::new(Arc::new(symbi_toolclad::NativeLauncher)));
+    /// Tools from `catalog`, run in `work_dir` with evidence kept under `evidence_dir`; `[http]`
+    /// tools are sent by the runtime's transport on the current tokio runtime, through the SSRF
+    /// guard `settings` choose.
+    pub(crate) fn new(catalog: Catalog, evidence_dir: PathBuf, work_dir: PathBuf, settings: ToolSettings) -> Self {
+        let guard = if settings.dangerous_allow_internal_http {
+            SsrfGuard::dangerous_allow_internal()
+        } else {
+            SsrfGuard::new()
+        };
+        let transport = HyperTransport::new(tokio::runtime::Handle::current(), DEFAULT_OUTPUT_CAP);
+        let executor =
+            Arc::new(Executor::new(Arc::new(symbi_toolclad::NativeLauncher)).with_http(Arc::new(transport), guard));
         Self { catalog: RwLock::new(Arc::new(catalog)), executor, evidence_dir, work_dir }
     }
 

@@ -195,3 +195,70 @@ fn tools_run_goes_to_a_running_runtime_and_schema_matches_the_api() {
     let api = get(&server.url("/api/v1/tools/file_hash/schema"), Some(&key)).json();
     assert_eq!(cli, api);
 }
+
+/// A one-route JSON service on loopback: answers every request with `{"answer": 42}` and reports
+/// each request line it saw.
+fn json_service() -> (u16, std::sync::mpsc::Receiver<String>) {
+    use std::io::{BufRead as _, BufReader, Write as _};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { break };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut line = String::new();
+            reader.read_line(&mut line).unwrap();
+            let _ = tx.send(line.trim_end().to_owned());
+            loop {
+                let mut header = String::new();
+                if reader.read_line(&mut header).unwrap() == 0 || header == "\r\n" {
+                    break;
+                }
+            }
+            let body = r#"{"answer": 42}"#;
+            let head = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                body.len()
+            );
+            stream.write_all(head.as_bytes()).unwrap();
+            stream.write_all(body.as_bytes()).unwrap();
+        }
+    });
+    (port, rx)
+}
+
+#[test]
+fn http_tools_go_through_the_runtime_transport_and_its_ssrf_guard() {
+    let (port, seen) = json_service();
+    let project = Project::scaffolded();
+    let manifest = format!(
+        "[tool]\nname = \"lookup\"\nversion = \"1\"\nbinary = \"http\"\ndescription = \"Ask the local service\"\n\
+         [args.q]\ntype = \"string\"\nrequired = true\n\
+         [http]\nmethod = \"GET\"\nurl = \"http://127.0.0.1:{port}/lookup?q={{q}}\"\n[output]\nformat = \"json\"\n"
+    );
+    std::fs::write(project.path().join("tools/lookup.clad.toml"), manifest).unwrap();
+    std::fs::write(
+        project.path().join("policies/lookup.cedar"),
+        "permit(principal == Agent::\"hello\", action == Action::\"execute_tool\", resource == Tool::\"lookup\");\n",
+    )
+    .unwrap();
+    let run = ["tools", "run", "lookup", "--agent", "hello", "--arg", "q=hello world", "--json"];
+
+    // By default the guard refuses loopback before anything is sent.
+    let refused = project.run(&run);
+    assert_eq!(refused.status.code(), Some(1), "{}{}", stdout(&refused), stderr(&refused));
+    assert!(stderr(&refused).contains("refused to reach"), "{}", stderr(&refused));
+    assert!(seen.try_recv().is_err(), "nothing reached the service");
+
+    // Only explicit configuration lets a tool reach the local network.
+    project.configure("[tools]\ndangerous_allow_internal_http = true\n");
+    let envelope = json_out(&project.run(&run));
+    assert_eq!(
+        (envelope["status"].as_str(), envelope["http_status"].as_u64()),
+        (Some("success"), Some(200)),
+        "{envelope}"
+    );
+    assert_eq!(envelope["results"]["answer"], 42, "{envelope}");
+    assert_eq!(seen.recv().unwrap(), "GET /lookup?q=hello%20world HTTP/1.1");
+}
