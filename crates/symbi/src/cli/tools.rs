@@ -7,7 +7,7 @@ use clap::{Args, Subcommand};
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:
   symbi tools list                                   the project's tools, their risk and tool sets
-  symbi tools validate                               check tools/, toolclad.toml and scope/scope.toml
+  symbi tools validate                               check every manifest, custom type and scope
   symbi tools validate tools/new.clad.toml           check one manifest before it goes live
   symbi tools init dns_lookup --binary dig           write a starter manifest to edit
   symbi tools test file_hash --arg path=README.md --agent hello
