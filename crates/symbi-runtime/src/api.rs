@@ -141,6 +141,8 @@ pub(crate) fn router(state: AppState, config: &ApiConfig) -> (Router, RateLimite
         .route("/policies/evaluate", axum::routing::post(policies::evaluate))
         .route("/policies/{name}", axum::routing::delete(policies::delete))
         .route("/tools", get(tools::list))
+        .route("/tools/validate", axum::routing::post(tools::validate))
+        .route("/tools/reload", axum::routing::post(tools::reload))
         .route("/tools/{name}", get(tools::show))
         .route("/tools/{name}/schema", get(tools::schema))
         .route("/tools/{name}/test", axum::routing::post(tools::test))
@@ -232,7 +234,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         agent_policies::list, agent_policies::add, agent_policies::remove, agent_policies::evaluate,
         communication::rules, communication::evaluate, communication::add, communication::remove,
         approvals::list, approvals::approve, approvals::deny,
-        tools::list, tools::show, tools::schema, tools::test, tools::execute,
+        tools::list, tools::show, tools::schema, tools::test, tools::execute, tools::validate, tools::reload,
         audit::list, audit::checkpoint, audit::proof, audit::archive,
     ),
     components(schemas(wire::ErrorResponse)),

@@ -43,6 +43,16 @@ pub struct Config {
     pub approval_timeout: Duration,
     /// How the audit log signs checkpoints.
     pub audit: AuditSettings,
+    /// How ToolClad tools reach the network.
+    pub tools: ToolSettings,
+}
+
+/// `[tools]`: how the `http` backend reaches the network.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ToolSettings {
+    /// Let `http` tools reach loopback, private and link-local addresses (tests against a local
+    /// server, tools meant for the local network). Off by default: the SSRF guard refuses them.
+    pub dangerous_allow_internal_http: bool,
 }
 
 /// Checkpoint pacing of the audit log (`[audit]`). A signed checkpoint is what inclusion proofs
@@ -200,6 +210,7 @@ impl Default for Config {
             communication_rules: Vec::new(),
             approval_timeout: Duration::from_secs(300),
             audit: AuditSettings { checkpoint_every: 10_000, checkpoint_interval: Duration::from_secs(60) },
+            tools: ToolSettings::default(),
         }
     }
 }
@@ -217,6 +228,7 @@ impl PartialEq for Config {
             && specs(self) == specs(other)
             && self.approval_timeout == other.approval_timeout
             && self.audit == other.audit
+            && self.tools == other.tools
     }
 }
 
@@ -367,6 +379,14 @@ struct RawConfig {
     approvals: RawApprovals,
     #[serde(default)]
     audit: RawAudit,
+    #[serde(default)]
+    tools: RawTools,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTools {
+    dangerous_allow_internal_http: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -458,7 +478,10 @@ struct RawRateLimit {
 
 impl RawConfig {
     fn apply(self, config: &mut Config) -> Result<(), ConfigError> {
-        let Self { runtime, log, api, policy, groups, communication_policy, approvals, audit } = self;
+        let Self { runtime, log, api, policy, groups, communication_policy, approvals, audit, tools } = self;
+        if let Some(v) = tools.dangerous_allow_internal_http {
+            config.tools.dangerous_allow_internal_http = v;
+        }
         if let Some(v) = audit.checkpoint_every {
             if v == 0 {
                 return Err(invalid("audit.checkpoint_every", &v.to_string(), "must be at least 1"));

@@ -30,8 +30,8 @@ use symbi_policy::{
 
 use self::inputs::{Compiled, Inputs, api_origin, attached_origin};
 use self::record::{Decided, InForce};
-pub use self::tools::ToolRunError;
 use self::tools::Tools;
+pub use self::tools::{ToolRunError, tool_facts};
 use crate::agent::{Agent, AgentDefinition, AgentId};
 use crate::agent_files::{self, AgentFileError, SOURCE_KEY};
 use crate::approvals::{ApprovalQueue, Resolution};
@@ -205,7 +205,7 @@ impl Governor {
         let catalog = tokio::task::spawn_blocking(move || Catalog::load(&dir))
             .await
             .map_err(|e| StoreError::Backend { reason: e.to_string() })??;
-        let tools = Tools::new(catalog, config.data_dir.join("evidence"), project_dir.clone());
+        let tools = Tools::new(catalog, config.data_dir.join("evidence"), project_dir.clone(), config.tools);
         let empty =
             Arc::new(InForce { policies: Arc::new(Policies::empty()), set_hash: symbi_audit::Sha256Hash::default() });
         let governor = Self {
@@ -587,22 +587,42 @@ impl Governor {
         &self.approvals
     }
 
-    /// Polls the policy and agent directories and reloads when a file changes; runs until the
-    /// runtime stops. An invalid change is logged and the previous set stays in force.
+    /// Polls the policy and agent directories and the tool files (`tools/`, `toolclad.toml`,
+    /// `scope/`) and reloads what changed; runs until the runtime stops. An invalid change is
+    /// logged and what was in force stays in force.
     pub(crate) async fn watch(self: Arc<Self>, interval: Duration) {
-        let dirs = [self.policy_dir.clone(), self.agents_dir.clone()];
-        let mut seen = dirs.clone().map(|d| fingerprint(&d));
+        let project = &self.project_dir;
+        let watched = [
+            self.policy_dir.clone(),
+            self.agents_dir.clone(),
+            project.join("tools"),
+            project.join("toolclad.toml"),
+            project.join("scope"),
+        ];
+        let mut seen = watched.clone().map(|d| fingerprint(&d));
         let mut tick = tokio::time::interval(interval);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            let probe = dirs.clone();
+            let probe = watched.clone();
             let now = tokio::task::spawn_blocking(move || probe.map(|d| fingerprint(&d))).await.unwrap_or_default();
             if now == seen {
                 continue;
             }
-            let agents_changed = now[1] != seen[1];
+            let (policies_changed, agents_changed) = (now[0] != seen[0], now[1] != seen[1]);
+            let tools_changed = now[2..] != seen[2..];
             seen = now;
+            if tools_changed {
+                match self.reload_tools().await {
+                    Ok(count) => tracing::info!(tools = count, "tool files changed; new catalog in force"),
+                    Err(e) => {
+                        tracing::error!(error = %e, "tool files changed but are invalid; the previous catalog stays in force")
+                    }
+                }
+            }
+            if !(policies_changed || agents_changed) {
+                continue;
+            }
             let outcome = if agents_changed { self.sync_agent_files().await.map(|_| ()) } else { Ok(()) };
             match outcome.and(self.reload().await) {
                 Ok(count) => tracing::info!(policies = count, "project files changed; new set in force"),
@@ -712,25 +732,9 @@ impl Governor {
         }))
     }
 
-    /// Facts about a tool: its manifest's risk tier and tool sets when a ToolClad manifest defines
-    /// it, plus the sets configuration puts it in. Without a manifest it is of unknown risk.
-    /// Manifests are not signature-checked yet, so no tool counts as verified.
+    /// Facts about a tool, from the catalog in force and `[groups]`.
     fn tool_facts(&self, id: &str) -> ToolFacts {
-        let catalog = self.tools.catalog();
-        let manifest = catalog.tool(id);
-        let mut tool_sets: Vec<String> = manifest.map(|t| t.tool_sets().to_vec()).unwrap_or_default();
-        for (set, tools) in &self.groups.tools {
-            if tools.iter().any(|t| t == id) && !tool_sets.contains(set) {
-                tool_sets.push(set.clone());
-            }
-        }
-        ToolFacts {
-            id: id.to_owned(),
-            risk_tier: manifest.map_or("unknown", |t| t.risk_tier().as_str()).to_owned(),
-            verified: false,
-            source: if manifest.is_some() { "toolclad" } else { "unknown" }.to_owned(),
-            tool_sets,
-        }
+        tools::tool_facts(id, self.tools.catalog().tool(id), &self.groups)
     }
 }
 
@@ -747,10 +751,16 @@ fn check_name(name: &str) -> Result<(), GovernorError> {
     }
 }
 
-/// Names, sizes and modification times of everything under `dir`: a change in any is a reason to
-/// reload.
+/// Names, sizes and modification times of everything under `dir` (or of `dir` itself when it is
+/// a file): a change in any is a reason to reload.
 fn fingerprint(dir: &Path) -> Vec<(PathBuf, u64, Option<SystemTime>)> {
     let mut out = Vec::new();
+    if let Ok(meta) = std::fs::metadata(dir)
+        && meta.is_file()
+    {
+        out.push((dir.to_owned(), meta.len(), meta.modified().ok()));
+        return out;
+    }
     let mut pending = vec![dir.to_owned()];
     while let Some(next) = pending.pop() {
         let Ok(entries) = std::fs::read_dir(&next) else { continue };

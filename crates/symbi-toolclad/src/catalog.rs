@@ -9,7 +9,7 @@ use std::sync::Arc;
 use crate::argtype::Checks;
 use crate::call::{CallError, ToolCall, ValidatedCall, ValueSource, validate};
 use crate::diagnostic::{LoadError, LoadErrors, toml_error};
-use crate::manifest::{self, Tool, load_custom_types};
+use crate::manifest::{self, CustomTypes, Tool, load_custom_types};
 use crate::scope::{RawScope, Scope};
 
 /// Loaded tools plus the scope their arguments are checked against.
@@ -49,14 +49,7 @@ impl Catalog {
     /// backends, malformed scope entries and two manifests with the same tool name.
     pub fn load(project_dir: &Path) -> Result<Self, LoadErrors> {
         let mut errors = Vec::new();
-        let scope = load_scope(&project_dir.join("scope").join("scope.toml")).unwrap_or_else(|e| {
-            errors.push(e);
-            Scope::default()
-        });
-        let custom = load_custom_types(&project_dir.join("toolclad.toml")).unwrap_or_else(|e| {
-            errors.extend(e);
-            Default::default()
-        });
+        let (scope, custom) = load_context(project_dir, &mut errors);
         let checks = Checks { scope: &scope, project_dir };
         let mut tools = BTreeMap::new();
         for path in manifest_paths(&project_dir.join("tools"), &mut errors) {
@@ -79,6 +72,28 @@ impl Catalog {
             Ok(Self { project_dir: project_dir.to_owned(), tools, scope: Arc::new(scope) })
         } else {
             Err(LoadErrors::new(errors))
+        }
+    }
+
+    /// Checks manifest `text` exactly as [`Catalog::load`] would check it as file `source` of
+    /// `project_dir` (with that project's custom types and scope), without adding it anywhere.
+    /// For `symbi tools validate FILE` and `POST /api/v1/tools/validate`.
+    ///
+    /// # Errors
+    ///
+    /// Every problem in the manifest, as for [`Catalog::load`], plus those of the project's
+    /// `toolclad.toml` and `scope/scope.toml`, which the manifest would be loaded with.
+    pub fn check_manifest(project_dir: &Path, source: &Path, text: &str) -> Result<Tool, LoadErrors> {
+        let mut errors = Vec::new();
+        let (scope, custom) = load_context(project_dir, &mut errors);
+        let checks = Checks { scope: &scope, project_dir };
+        match manifest::compile(source, text, &custom, checks) {
+            Ok(tool) if errors.is_empty() => Ok(tool),
+            Ok(_) => Err(LoadErrors::new(errors)),
+            Err(e) => {
+                errors.extend(e);
+                Err(LoadErrors::new(errors))
+            }
         }
     }
 
@@ -131,6 +146,20 @@ impl Catalog {
             timeout_seconds: tool.timeout().as_secs(),
         })
     }
+}
+
+/// The scope and custom types every manifest of `project_dir` is checked with; problems go to
+/// `errors` and leave an empty scope or no custom types.
+fn load_context(project_dir: &Path, errors: &mut Vec<LoadError>) -> (Scope, CustomTypes) {
+    let scope = load_scope(&project_dir.join("scope").join("scope.toml")).unwrap_or_else(|e| {
+        errors.push(e);
+        Scope::default()
+    });
+    let custom = load_custom_types(&project_dir.join("toolclad.toml")).unwrap_or_else(|e| {
+        errors.extend(e);
+        CustomTypes::default()
+    });
+    (scope, custom)
 }
 
 fn load_scope(path: &Path) -> Result<Scope, LoadError> {

@@ -17,7 +17,7 @@ pub(crate) use backend::{Backend, CommandPlan, HttpPlan};
 use crate::argtype::Checks;
 use crate::diagnostic::{LoadError, toml_error};
 use crate::output::OutputFormat;
-use args::CustomTypes;
+
 use raw::RawManifest;
 
 /// A tool: one validated manifest.
@@ -331,7 +331,7 @@ fn is_tool_name(name: &str) -> bool {
     (1..=64).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
-pub(crate) use args::load_custom_types;
+pub(crate) use args::{CustomTypes, load_custom_types};
 
 /// Converts a TOML scalar to the text an argument would have been given as.
 pub(crate) fn scalar_text(value: &toml::Value) -> Option<String> {

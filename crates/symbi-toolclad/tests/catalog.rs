@@ -89,6 +89,30 @@ fn custom_types_constrain_like_built_ins() {
     assert_eq!(schema.pointer("/inputSchema/properties/rate/maximum"), Some(&json!(1000)));
 }
 
+#[test]
+fn one_manifest_is_checked_with_the_projects_types_and_scope_without_installing_it() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), &[("toolclad.toml", "[types.severity]\nbase = \"enum\"\nallowed = [\"low\", \"high\"]\n")]);
+    let draft = format!(
+        "{}[args.level]\ntype = \"severity\"\n[command]\nexec = [\"t\", \"{{level}}\"]\n[output]\n",
+        tool_head("draft", 5)
+    );
+    let tool = Catalog::check_manifest(dir.path(), Path::new("tools/draft.clad.toml"), &draft).unwrap();
+    assert_eq!(tool.name(), "draft");
+    assert_eq!(Catalog::load(dir.path()).unwrap().tools().count(), 0, "nothing is installed");
+
+    let broken = draft.replace("{level}", "{levle}");
+    let errors = Catalog::check_manifest(dir.path(), Path::new("tools/draft.clad.toml"), &broken).unwrap_err();
+    let [only] = errors.errors() else { panic!("one problem expected: {errors}") };
+    assert_eq!(only.file(), Path::new("tools/draft.clad.toml"));
+    assert!(only.message().contains("`{levle}`"), "{only}");
+
+    // A broken scope file is reported too: the manifest would be loaded with it.
+    write(dir.path(), &[("scope/scope.toml", "targets = [\"not an address\"]\n")]);
+    let errors = Catalog::check_manifest(dir.path(), Path::new("tools/draft.clad.toml"), &draft).unwrap_err();
+    assert!(errors.errors().iter().any(|e| e.file().ends_with("scope/scope.toml")), "{errors}");
+}
+
 #[expect(clippy::panic, reason = "shipped manifests that do not load fail the test")]
 fn examples() -> Catalog {
     Catalog::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("examples")).unwrap_or_else(|e| panic!("{e}"))

@@ -6,6 +6,10 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+mod tools;
+
+pub(crate) use self::tools::{CallArgs, ToolsAction, ToolsArgs};
+
 const AFTER_HELP: &str = "\
 Exit codes:
   0  success
@@ -67,6 +71,9 @@ pub(crate) enum Command {
     /// Sign tool schemas (SchemaPin), verify others' against their discovery documents, and manage
     /// the key pins the runtime trusts.
     Schemapin(SchemapinArgs),
+    /// Work with ToolClad tools: list, validate, dry-run, describe, scaffold, and run them
+    /// through the Governor.
+    Tools(ToolsArgs),
 }
 
 #[derive(Debug, Args)]

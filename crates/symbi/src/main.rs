@@ -27,6 +27,7 @@ fn main() -> std::process::ExitCode {
         Command::Keygen(args) => command::agentpin::keygen(&args),
         Command::Agentpin(args) => command::agentpin::run(args),
         Command::Schemapin(args) => command::schemapin::run(args),
+        Command::Tools(args) => command::tools::run(&args),
     };
     exit::finish(result, format)
 }

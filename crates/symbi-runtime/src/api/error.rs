@@ -34,6 +34,8 @@ pub(crate) enum ApiError {
     InvalidDsl { message: String, diagnostics: Vec<Value> },
     /// Policy text that does not parse or validate; nothing changed.
     InvalidPolicy { message: String, problems: Vec<symbi_policy::PolicyProblem> },
+    /// Tool manifests (or `toolclad.toml`, or the scope file) that do not load; nothing changed.
+    InvalidManifest { message: String, problems: Vec<Value> },
     /// No such managed policy.
     PolicyNotFound { name: String },
     /// No communication rule with this id.
@@ -86,6 +88,7 @@ impl ApiError {
             Self::KeyNotFound { .. } => (StatusCode::NOT_FOUND, "KEY_NOT_FOUND"),
             Self::InvalidDsl { .. } => (StatusCode::BAD_REQUEST, "INVALID_DSL"),
             Self::InvalidPolicy { .. } => (StatusCode::BAD_REQUEST, "INVALID_POLICY"),
+            Self::InvalidManifest { .. } => (StatusCode::BAD_REQUEST, "INVALID_MANIFEST"),
             Self::PolicyNotFound { .. } => (StatusCode::NOT_FOUND, "POLICY_NOT_FOUND"),
             Self::RuleNotFound { .. } => (StatusCode::NOT_FOUND, "RULE_NOT_FOUND"),
             Self::ApprovalNotFound { .. } => (StatusCode::NOT_FOUND, "APPROVAL_NOT_FOUND"),
@@ -117,7 +120,9 @@ impl ApiError {
             Self::AgentScopeDenied { agent } => format!("this API key is not scoped to agent `{agent}`"),
             Self::AgentNotFound { agent } => format!("no agent `{agent}`"),
             Self::KeyNotFound { key } => format!("no API key `{key}`"),
-            Self::InvalidDsl { message, .. } | Self::InvalidPolicy { message, .. } => message.clone(),
+            Self::InvalidDsl { message, .. }
+            | Self::InvalidPolicy { message, .. }
+            | Self::InvalidManifest { message, .. } => message.clone(),
             Self::PolicyNotFound { name } => format!("no managed policy `{name}`"),
             Self::RuleNotFound { id } => format!("no communication rule `{id}`"),
             Self::ApprovalNotFound { id } => format!("no held action `{id}`"),
@@ -150,6 +155,7 @@ impl ApiError {
             Self::InvalidRequest { details, .. } => details.clone(),
             Self::InvalidDsl { diagnostics, .. } => Some(serde_json::json!({ "diagnostics": diagnostics })),
             Self::Refused { policies, .. } => Some(serde_json::json!({ "policies": policies })),
+            Self::InvalidManifest { problems, .. } => Some(serde_json::json!({ "problems": problems })),
             Self::InvalidPolicy { problems, .. } => {
                 let problems: Vec<_> = problems
                     .iter()

@@ -154,7 +154,8 @@ pub(super) fn governor_error(e: GovernorError) -> ApiError {
             ApiError::InvalidDsl { message, diagnostics }
         }
         GovernorError::AgentNotFound { agent } => ApiError::AgentNotFound { agent },
-        e @ (GovernorError::AgentFiles(_) | GovernorError::AgentFileConflict { .. } | GovernorError::Tools(_)) => {
+        GovernorError::Tools(errors) => super::tools::invalid_manifest(&errors),
+        e @ (GovernorError::AgentFiles(_) | GovernorError::AgentFileConflict { .. }) => {
             ApiError::InvalidRequest { message: e.to_string(), details: None }
         }
         GovernorError::Store(e) => ApiError::Store(e),

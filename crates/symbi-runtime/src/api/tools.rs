@@ -10,10 +10,13 @@ use symbi_toolclad::{CallError, Tool, ToolCall};
 use super::caller::Caller;
 use super::error::ApiError;
 use super::json::ApiJson;
-use super::wire::{ExecuteToolRequest, ToolDetail, ToolDryRun, ToolSummary};
+use super::wire::{
+    ExecuteToolRequest, ManifestProblem, ReloadToolsResponse, ToolDetail, ToolDryRun, ToolSummary, ValidateToolRequest,
+    ValidateToolResponse,
+};
 use super::{AppState, TAG_POLICIES};
 use crate::agent::AgentId;
-use crate::governor::{Refusal, ToolRunError};
+use crate::governor::{GovernorError, Refusal, ToolRunError};
 
 /// The tools the project defines.
 #[utoipa::path(get, path = "/api/v1/tools", tag = TAG_POLICIES, security(("bearer" = [])),
@@ -95,6 +98,74 @@ pub(crate) async fn test(
         reason: evaluation.reason,
         policies: evaluation.policies,
     }))
+}
+
+/// Checks a manifest as the catalog would load it from `tools/<name>`, against the project's
+/// custom types and scope; nothing is installed. Problems are a `200` with `valid: false`.
+#[utoipa::path(post, path = "/api/v1/tools/validate", tag = TAG_POLICIES, security(("bearer" = [])),
+    request_body = ValidateToolRequest,
+    responses((status = 200, body = ValidateToolResponse), (status = 400, body = super::wire::ErrorResponse),
+        (status = 403, body = super::wire::ErrorResponse)))]
+pub(crate) async fn validate(
+    caller: Caller,
+    State(state): State<AppState>,
+    ApiJson(request): ApiJson<ValidateToolRequest>,
+) -> Result<Json<ValidateToolResponse>, ApiError> {
+    caller.require_admin()?;
+    let name = request.name.unwrap_or_else(|| "manifest.clad.toml".to_owned());
+    let plain = (1..=128).contains(&name.len())
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        && !name.starts_with('.');
+    if !plain {
+        return Err(ApiError::InvalidRequest {
+            message: "`name` is a file name: 1-128 letters, digits, `-`, `_` and `.`, not starting with `.`".to_owned(),
+            details: None,
+        });
+    }
+    match state.governor().check_tool_manifest(&name, request.manifest).await {
+        Ok(tool) => Ok(Json(ValidateToolResponse { valid: true, problems: Vec::new(), tool: Some(summary(&tool)) })),
+        Err(GovernorError::Tools(errors)) => {
+            Ok(Json(ValidateToolResponse { valid: false, problems: problems(&errors), tool: None }))
+        }
+        Err(e) => Err(super::policies::governor_error(e)),
+    }
+}
+
+/// Re-reads `tools/`, `toolclad.toml` and `scope/scope.toml` and swaps the catalog in whole. An
+/// invalid change is refused with every problem and the old catalog stays in force. The runtime
+/// also follows these files on its own (`policy.reload_interval`).
+#[utoipa::path(post, path = "/api/v1/tools/reload", tag = TAG_POLICIES, security(("bearer" = [])),
+    responses((status = 200, body = ReloadToolsResponse), (status = 400, body = super::wire::ErrorResponse),
+        (status = 403, body = super::wire::ErrorResponse)))]
+pub(crate) async fn reload(
+    caller: Caller,
+    State(state): State<AppState>,
+) -> Result<Json<ReloadToolsResponse>, ApiError> {
+    caller.require_admin()?;
+    let tools = state.governor().reload_tools().await.map_err(super::policies::governor_error)?;
+    tracing::info!(tools, by = %caller.0.label(), "tool catalog reloaded");
+    Ok(Json(ReloadToolsResponse { tools }))
+}
+
+/// The API error for manifests that do not load: every problem, nothing changed.
+pub(super) fn invalid_manifest(errors: &symbi_toolclad::LoadErrors) -> ApiError {
+    let problems = problems(errors);
+    ApiError::InvalidManifest {
+        message: format!("{} problem(s) in the tool files; nothing changed", problems.len()),
+        problems: problems.iter().filter_map(|p| serde_json::to_value(p).ok()).collect(),
+    }
+}
+
+fn problems(errors: &symbi_toolclad::LoadErrors) -> Vec<ManifestProblem> {
+    errors
+        .errors()
+        .iter()
+        .map(|e| ManifestProblem {
+            file: e.file().display().to_string(),
+            line: e.line(),
+            message: e.message().to_owned(),
+        })
+        .collect()
 }
 
 fn summary(t: &Tool) -> ToolSummary {

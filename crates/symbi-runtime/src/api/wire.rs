@@ -554,3 +554,43 @@ pub(crate) struct ToolDryRun {
     /// The determining policies.
     pub(crate) policies: Vec<String>,
 }
+
+/// `POST /tools/validate`: a manifest to check; nothing is installed.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ValidateToolRequest {
+    /// The manifest's TOML text.
+    pub(crate) manifest: String,
+    /// The file name it would have in `tools/` (only used to label problems); default
+    /// `manifest.clad.toml`.
+    pub(crate) name: Option<String>,
+}
+
+/// Answer to `POST /tools/validate`.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ValidateToolResponse {
+    /// Whether the manifest would load.
+    pub(crate) valid: bool,
+    /// Every problem (empty when valid).
+    pub(crate) problems: Vec<ManifestProblem>,
+    /// The tool it defines, when valid.
+    pub(crate) tool: Option<ToolSummary>,
+}
+
+/// One problem in a manifest, `toolclad.toml` or the scope file.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ManifestProblem {
+    /// The file, relative to the project (`tools/<name>` for the manifest checked).
+    pub(crate) file: String,
+    /// 1-based line.
+    pub(crate) line: usize,
+    /// What is wrong.
+    pub(crate) message: String,
+}
+
+/// Answer to `POST /tools/reload`.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ReloadToolsResponse {
+    /// How many tools the new catalog defines.
+    pub(crate) tools: usize,
+}

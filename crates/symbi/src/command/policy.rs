@@ -11,7 +11,7 @@ use serde::Deserialize;
 use symbi_policy::{Action, Decision, EntityRef, PolicyRequest, Surface};
 
 pub(crate) use self::hook::Host;
-use self::offline::Offline;
+pub(crate) use self::offline::Offline;
 use crate::Outcome;
 use crate::cli::{PolicyAction, PolicyArgs};
 use crate::exit::{Exit, Failure};

@@ -21,3 +21,4 @@ mod lifecycle;
 mod policy;
 mod schemapin;
 mod tools;
+mod tools_cli;

@@ -4,11 +4,11 @@
 
 use std::time::{Duration, Instant};
 
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::util::{Project, Server, get, post};
 
-const SEND_EMAIL: &str = r#"[tool]
+pub(crate) const SEND_EMAIL: &str = r#"[tool]
 name = "send_email"
 version = "1"
 binary = "echo"
@@ -32,7 +32,8 @@ exec = ["echo", "sent to", "{to}"]
 format = "text"
 "#;
 
-const MAILER: &str = "agent mailer() {\n    policy mail {\n        deny: send_email without approval\n    }\n}\n";
+pub(crate) const MAILER: &str =
+    "agent mailer() {\n    policy mail {\n        deny: send_email without approval\n    }\n}\n";
 
 fn project() -> Project {
     let project = Project::new();
@@ -175,4 +176,94 @@ fn the_scaffold_tools_run_once_policy_allows_them() {
     assert_eq!(counted.json()["exit_code"], 0, "{}", counted.body);
     let outside = json!({"agent_id": "hello", "arguments": {"path": "../../etc/passwd"}}).to_string();
     assert_eq!(post(&server.url("/api/v1/tools/file_hash/execute"), Some(&key), &outside).status, 400);
+}
+
+#[test]
+fn a_manifest_is_validated_over_http_without_being_installed() {
+    let project = project();
+    let server = Server::start(&project);
+    let key = project.admin_key();
+    let url = server.url("/api/v1/tools/validate");
+    let draft = SEND_EMAIL.replace("send_email", "draft_mail");
+    let valid = post(&url, Some(&key), &json!({"manifest": draft, "name": "draft_mail.clad.toml"}).to_string());
+    assert_eq!(valid.status, 200, "{}", valid.body);
+    let valid = valid.json();
+    assert_eq!((valid["valid"].as_bool(), valid["tool"]["name"].as_str()), (Some(true), Some("draft_mail")), "{valid}");
+    assert_eq!(valid["problems"], json!([]));
+
+    // Two problems the manifest loader finds in one pass: an unknown placeholder and a timeout
+    // out of range.
+    let broken = draft.replace("{to}", "{too}").replace("timeout_seconds = 10", "timeout_seconds = 0");
+    let invalid =
+        post(&url, Some(&key), &json!({"manifest": broken, "name": "draft_mail.clad.toml"}).to_string()).json();
+    assert_eq!(invalid["valid"], false, "{invalid}");
+    let problems = invalid["problems"].as_array().unwrap();
+    assert!(problems.len() >= 2, "every problem: {invalid}");
+    assert!(
+        problems.iter().all(|p| p["file"] == "tools/draft_mail.clad.toml" && p["line"].as_u64().unwrap() > 1),
+        "{invalid}"
+    );
+    assert_eq!(invalid["tool"], Value::Null);
+
+    let names = get(&server.url("/api/v1/tools"), Some(&key)).json();
+    assert!(!names.to_string().contains("draft_mail"), "nothing is installed: {names}");
+    assert_eq!(post(&url, None, r#"{"manifest": ""}"#).status, 401);
+    let sneaky = post(&url, Some(&key), &json!({"manifest": draft, "name": "../x"}).to_string());
+    assert_eq!((sneaky.status, sneaky.code().as_str()), (400, "INVALID_REQUEST"), "{}", sneaky.body);
+}
+
+#[test]
+fn reload_swaps_the_catalog_whole_or_keeps_the_old_one() {
+    let project = project();
+    let server = Server::start(&project);
+    let key = project.admin_key();
+    let reload = server.url("/api/v1/tools/reload");
+    let names = |server: &Server| -> Vec<String> {
+        let tools = get(&server.url("/api/v1/tools"), Some(&key)).json();
+        tools.as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap().to_owned()).collect()
+    };
+    let before = names(&server);
+
+    std::fs::write(project.path().join("tools/draft_mail.clad.toml"), SEND_EMAIL.replace("send_email", "draft_mail"))
+        .unwrap();
+    let reloaded = post(&reload, Some(&key), "");
+    assert_eq!(reloaded.status, 200, "{}", reloaded.body);
+    assert_eq!(reloaded.json()["tools"].as_u64(), Some(before.len() as u64 + 1));
+    assert!(names(&server).contains(&"draft_mail".to_owned()));
+
+    std::fs::write(project.path().join("tools/broken.clad.toml"), "[tool]\nname = \"broken\"\n").unwrap();
+    let refused = post(&reload, Some(&key), "");
+    assert_eq!((refused.status, refused.code().as_str()), (400, "INVALID_MANIFEST"), "{}", refused.body);
+    let problems = &refused.json()["details"]["problems"];
+    assert!(problems.to_string().contains("broken.clad.toml"), "{problems}");
+    assert!(names(&server).contains(&"draft_mail".to_owned()), "the old catalog stays in force");
+}
+
+#[test]
+fn the_runtime_follows_the_tool_files() {
+    let project = project();
+    project.configure("[policy]\nreload_interval_ms = 50\n");
+    let server = Server::start(&project);
+    let key = project.admin_key();
+    let has = |name: &str| get(&server.url(&format!("/api/v1/tools/{name}")), Some(&key)).status == 200;
+    let eventually = |name: &str, want: bool| {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while has(name) != want {
+            assert!(Instant::now() < deadline, "`{name}` present = {want} never happened");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    };
+    // The poll loop starts just after the address is printed; let it take its first look.
+    std::thread::sleep(Duration::from_millis(500));
+    std::fs::write(project.path().join("tools/draft_mail.clad.toml"), SEND_EMAIL.replace("send_email", "draft_mail"))
+        .unwrap();
+    eventually("draft_mail", true);
+    // An invalid scope file is refused; the catalog in force stays.
+    std::fs::create_dir_all(project.path().join("scope")).unwrap();
+    std::fs::write(project.path().join("scope/scope.toml"), "targets = [\"not an address\"]\n").unwrap();
+    std::fs::remove_file(project.path().join("tools/draft_mail.clad.toml")).unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(has("draft_mail"), "an invalid change keeps the old catalog");
+    std::fs::remove_file(project.path().join("scope/scope.toml")).unwrap();
+    eventually("draft_mail", false);
 }

@@ -63,6 +63,11 @@ pub(crate) fn symbi(args: &[&str], env: &[(&str, &str)]) -> Output {
     cmd.output().unwrap()
 }
 
+/// A loopback port that was free a moment ago.
+pub(crate) fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
 /// A running `symbi up`, killed on drop.
 pub(crate) struct Server {
     child: Child,
@@ -76,11 +81,26 @@ impl Server {
         Self::start_with(project, &[])
     }
 
-    #[expect(clippy::disallowed_methods, reason = "tests run the real binary")]
     pub(crate) fn start_with(project: &Project, env: &[(&str, &str)]) -> Self {
+        Self::spawn(project, "0", env)
+    }
+
+    /// Starts on the port the project's configuration names (`api.port`), as a user would.
+    pub(crate) fn start_configured(project: &Project) -> Self {
+        let config = std::fs::read_to_string(project.path().join("symbiont.toml")).unwrap();
+        let port = config
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("port = "))
+            .expect("the configuration names api.port")
+            .to_owned();
+        Self::spawn(project, &port, &[])
+    }
+
+    #[expect(clippy::disallowed_methods, reason = "tests run the real binary")]
+    fn spawn(project: &Project, port: &str, env: &[(&str, &str)]) -> Self {
         let started = Instant::now();
         let mut cmd = Command::new(BIN);
-        cmd.args(["up", "--port", "0", "--dir", project.path().to_str().unwrap()])
+        cmd.args(["up", "--port", port, "--dir", project.path().to_str().unwrap()])
             .env_remove("SYMBIONT_API_TOKEN")
             .env("SYMBIONT_LOG", "warn")
             .stdout(Stdio::null())

@@ -14,19 +14,20 @@ use symbi_runtime::Config;
 
 use crate::exit::Failure;
 
-/// A project's policy set and what its files say about agents.
+/// A project's policy set and what its files say about agents (and, with a catalog, tools).
 #[derive(Debug)]
-pub(super) struct Offline {
+pub(crate) struct Offline {
     policies: Policies,
     agents: BTreeMap<String, AgentPolicies>,
     config: Config,
+    catalog: Option<symbi_toolclad::Catalog>,
 }
 
 impl Offline {
     /// Loads `dir`'s configuration, policy files and agent files.
     ///
     /// Fails (invalid input) when any of them has errors; the message lists every problem.
-    pub(super) fn load(dir: &Path) -> Result<Self, Failure> {
+    pub(crate) fn load(dir: &Path) -> Result<Self, Failure> {
         let config = super::super::load_config(dir)?;
         let project = config.policy.dir.parent().unwrap_or(dir).to_owned();
         let mut sources = symbi_policy::read_dir(&config.policy.dir, &project).map_err(Failure::invalid)?;
@@ -42,7 +43,14 @@ impl Offline {
             }
         }
         let policies = Policies::compile(&sources).map_err(Failure::invalid)?;
-        Ok(Self { policies, agents, config })
+        Ok(Self { policies, agents, config, catalog: None })
+    }
+
+    /// Decides with the risk tier and tool sets `catalog`'s manifests give tools, as the
+    /// Governor does (`symbi tools test`).
+    pub(crate) fn with_catalog(mut self, catalog: symbi_toolclad::Catalog) -> Self {
+        self.catalog = Some(catalog);
+        self
     }
 
     /// How many policies are in force.
@@ -51,7 +59,7 @@ impl Offline {
     }
 
     /// Decides `request` with the entity data the project's files give.
-    pub(super) fn decide(&self, request: &PolicyRequest) -> Evaluation {
+    pub(crate) fn decide(&self, request: &PolicyRequest) -> Evaluation {
         let mut builder = EntitySetBuilder::new();
         let mut seen = Vec::new();
         for entity in [&request.principal, &request.resource] {
@@ -119,22 +127,10 @@ impl Offline {
         }
     }
 
-    /// A tool known by the sets `[groups]` puts it in; unverified, of unknown risk.
+    /// A tool as its manifest (when a catalog is given) and `[groups]` describe it.
     fn tool_facts(&self, id: &str) -> ToolFacts {
-        ToolFacts {
-            id: id.to_owned(),
-            risk_tier: "unknown".to_owned(),
-            verified: false,
-            source: "unknown".to_owned(),
-            tool_sets: self
-                .config
-                .groups
-                .tools
-                .iter()
-                .filter(|(_, tools)| tools.iter().any(|t| t == id))
-                .map(|(set, _)| set.clone())
-                .collect(),
-        }
+        let manifest = self.catalog.as_ref().and_then(|c| c.tool(id));
+        symbi_runtime::tool_facts(id, manifest, &self.config.groups)
     }
 }
 
