@@ -67,10 +67,12 @@ impl Policies {
     /// not be evaluated, and when the request does not fit the schema (say, `invoke_tool` on an
     /// agent rather than a tool).
     pub fn evaluate(&self, request: &PolicyRequest, entities: &EntitySet) -> Evaluation {
+        self.evaluate_over(Over::Slice, request, entities)
+    }
+
+    /// Decides `request` with Cedar evaluating the policies `over` names.
+    pub(crate) fn evaluate_over(&self, over: Over, request: &PolicyRequest, entities: &EntitySet) -> Evaluation {
         let deny = |reason: String| Evaluation { decision: Decision::Deny, policies: Vec::new(), reason };
-        let Some(set) = self.per_surface.get(&request.surface) else {
-            return deny(format!("no policy set for surface `{}`", request.surface));
-        };
         let schema = match crate::schema::schema() {
             Ok(schema) => schema,
             Err(e) => return deny(format!("the policy schema is unusable: {e}")),
@@ -79,11 +81,12 @@ impl Policies {
         if let Some(depth) = request.delegation_depth {
             context.push(("delegation_depth".to_owned(), RestrictedExpression::new_long(i64::from(depth))));
         }
+        let (principal, resource) = (request.principal.uid(), request.resource.uid());
         let cedar_request = Context::from_pairs(context).map_err(|e| e.to_string()).and_then(|context| {
             cedar_policy::Request::new(
-                request.principal.uid(),
+                principal.clone(),
                 crate::entities::uid("Action", request.action.as_str()),
-                request.resource.uid(),
+                resource.clone(),
                 context,
                 Some(schema),
             )
@@ -93,10 +96,19 @@ impl Policies {
             Ok(r) => r,
             Err(e) => return deny(format!("the request does not fit the policy schema: {e}")),
         };
-        let response = Authorizer::new().is_authorized(&cedar_request, set, &entities.0);
+        let set = match over {
+            Over::Slice => self.index.slice(request.surface, request.action, &principal, &resource, &entities.0),
+            #[cfg(test)]
+            Over::WholeSurface => Ok(std::sync::Arc::new(self.index.whole_surface(request.surface))),
+        };
+        let set = match set {
+            Ok(set) => set,
+            Err(e) => return deny(format!("the policies that apply could not be gathered: {e}")),
+        };
+        let response = Authorizer::new().is_authorized(&cedar_request, &set, &entities.0);
         let mut determining: Vec<String> = response.diagnostics().reason().map(ToString::to_string).collect();
         determining.sort();
-        let failed_forbids: Vec<String> = response
+        let mut failed_forbids: Vec<String> = response
             .diagnostics()
             .errors()
             .filter(|e| {
@@ -105,6 +117,7 @@ impl Policies {
             })
             .map(ToString::to_string)
             .collect();
+        failed_forbids.sort();
         if !failed_forbids.is_empty() {
             return deny(format!(
                 "a forbid policy could not be evaluated, so the request is refused: {}",
@@ -140,6 +153,17 @@ impl Policies {
             format!("{verb} policy {list}")
         })
     }
+}
+
+/// Which policies Cedar evaluates for a decision.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Over {
+    /// The index's slice for the request: the only choice outside tests.
+    Slice,
+    /// Every policy of the request's surface, as naive Cedar would: the reference the property
+    /// tests hold the index to.
+    #[cfg(test)]
+    WholeSurface,
 }
 
 #[cfg(test)]

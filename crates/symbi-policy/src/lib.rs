@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! .symbi file ──► compile_agent_policies ──► CompiledAgentPolicies ──► PolicySource (Cedar text)
-//! PolicySource (file / API text) ──► Policies::compile (parse, id, validate, split per surface)
+//! PolicySource (file / API text) ──► Policies::compile (parse, id, validate, index)
 //!                                          │ PolicyStore::replace (atomic swap)
 //! runtime state ──► EntitySetBuilder ──► EntitySet
 //! PolicyRequest ──► Policies::evaluate(request, entities) ──► Evaluation { Decision, policies, reason }
@@ -50,6 +50,7 @@ mod communication;
 mod decision;
 mod dsl;
 mod entities;
+mod index;
 mod policies;
 mod record_form;
 mod schema;

@@ -1,0 +1,217 @@
+//! The policy index: which policies could apply to a request, found from what the request fixes
+//! (surface, action, principal, resource) without evaluating anything. `Policies::compile` builds
+//! it; `Policies::evaluate` asks it for the slice of the set worth giving to Cedar, so a decision
+//! does not pay for policies about other tools, agents or surfaces.
+//!
+//! The index only narrows by policy scopes; `when`/`unless` conditions, and the scope checks
+//! themselves, stay with Cedar, which evaluates every selected policy in full.
+
+use std::collections::HashMap;
+use std::sync::{Arc, PoisonError, RwLock};
+
+use cedar_policy::{
+    ActionConstraint, Entities, EntityTypeName, EntityUid, Policy, PolicySet, PrincipalConstraint, ResourceConstraint,
+};
+
+use crate::entities::uid;
+use crate::vocabulary::{Action, Surface};
+
+/// How many distinct slices are kept built; past this a slice is built for its one decision.
+const CACHE_LIMIT: usize = 4096;
+
+/// Policies by the request parts their scopes fix.
+#[derive(Clone)]
+pub(crate) struct PolicyIndex {
+    /// Every policy of the set with the surface it is limited to; an index into this is a
+    /// policy's number.
+    policies: Vec<(Policy, Option<Surface>)>,
+    /// Per surface and action: the numbers of the policies whose surface and action scope fit,
+    /// keyed by their principal scope, then their resource scope.
+    buckets: HashMap<(Surface, Action), Scoped<Scoped<Vec<u32>>>>,
+    /// Built slices, keyed by their sorted policy numbers. Shared by clones: a clone has the same
+    /// policies, so the same numbers name the same slice.
+    cache: Arc<RwLock<HashMap<Box<[u32]>, Arc<PolicySet>>>>,
+}
+
+/// Entries keyed by one scope constraint (`principal …` or `resource …`).
+#[derive(Debug, Clone)]
+struct Scoped<T> {
+    /// Unconstrained scopes.
+    any: Option<T>,
+    /// `is T`.
+    by_type: HashMap<EntityTypeName, T>,
+    /// `== uid`, `in uid` and `is T in uid`, by the uid: an entity matches when the uid is the
+    /// entity itself or one of its ancestors.
+    by_uid: HashMap<EntityUid, T>,
+}
+
+/// What a scope constraint fixes, reduced to one key.
+enum ScopeKey {
+    Any,
+    Type(EntityTypeName),
+    Uid(EntityUid),
+}
+
+impl std::fmt::Debug for PolicyIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PolicyIndex")
+            .field("policies", &self.policies.len())
+            .field("buckets", &self.buckets.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl PolicyIndex {
+    /// Indexes `policies`, each with the surface it is limited to (`None`: every surface).
+    /// `action_ancestors` gives each action's groups from the schema's action hierarchy.
+    pub(crate) fn new(
+        policies: Vec<(Policy, Option<Surface>)>,
+        action_ancestors: &dyn Fn(&EntityUid) -> Vec<EntityUid>,
+    ) -> Self {
+        let actions: Vec<(Action, EntityUid, Vec<EntityUid>)> = Action::ALL
+            .into_iter()
+            .map(|a| {
+                let action = uid("Action", a.as_str());
+                let ancestors = action_ancestors(&action);
+                (a, action, ancestors)
+            })
+            .collect();
+        let mut buckets: HashMap<(Surface, Action), Scoped<Scoped<Vec<u32>>>> = HashMap::new();
+        let mut all = Vec::with_capacity(policies.len());
+        for (number, (policy, only_on)) in (0_u32..).zip(policies) {
+            let principal = principal_key(policy.principal_constraint());
+            let resource = resource_key(policy.resource_constraint());
+            let action_scope = policy.action_constraint();
+            for (action, action_uid, ancestors) in &actions {
+                // Cedar's `action in [g, …]` holds when the action is one of the listed uids or
+                // a descendant of one, in the action hierarchy the entity data carries.
+                // INVARIANT (schema-actions): entity data gets its action entities only from the
+                // schema (EntitySetBuilder adds none, `EntitySet::from_json` checks them against
+                // it), so that hierarchy is never richer than the schema's.
+                let applies = match &action_scope {
+                    ActionConstraint::Any => true,
+                    ActionConstraint::Eq(u) => u == action_uid,
+                    ActionConstraint::In(groups) => groups.iter().any(|g| g == action_uid || ancestors.contains(g)),
+                };
+                if !applies {
+                    continue;
+                }
+                for surface in Surface::ALL {
+                    if only_on.is_some_and(|s| s != surface) {
+                        continue;
+                    }
+                    let bucket = buckets.entry((surface, *action)).or_insert_with(Scoped::new);
+                    bucket.entry(&principal, Scoped::new).entry(&resource, Vec::new).push(number);
+                }
+            }
+            all.push((policy, only_on));
+        }
+        Self { policies: all, buckets, cache: Arc::default() }
+    }
+
+    /// The policies that could apply to a request on `surface` for `action` by `principal` on
+    /// `resource`, read against `entities` for the principal's and resource's ancestors.
+    ///
+    /// Every policy whose scope Cedar could find satisfied is in the slice (it is a superset);
+    /// the slice holds policies in the same form as the whole set, so ids, annotations and
+    /// evaluation errors are the same.
+    pub(crate) fn slice(
+        &self,
+        surface: Surface,
+        action: Action,
+        principal: &EntityUid,
+        resource: &EntityUid,
+        entities: &Entities,
+    ) -> Result<Arc<PolicySet>, String> {
+        let mut numbers: Vec<u32> = Vec::new();
+        if let Some(bucket) = self.buckets.get(&(surface, action)) {
+            let principal_line = lineage(principal, entities);
+            let resource_line = lineage(resource, entities);
+            for by_resource in bucket.matching(principal, &principal_line) {
+                for found in by_resource.matching(resource, &resource_line) {
+                    numbers.extend_from_slice(found);
+                }
+            }
+        }
+        numbers.sort_unstable();
+        numbers.dedup();
+        self.slice_of(&numbers)
+    }
+
+    /// Every policy that applies on `surface`, whatever the request: what naive Cedar evaluates.
+    #[cfg(test)]
+    pub(crate) fn whole_surface(&self, surface: Surface) -> PolicySet {
+        let on = |only_on: &Option<Surface>| only_on.is_none_or(|s| s == surface);
+        PolicySet::from_policies(self.policies.iter().filter(|(_, s)| on(s)).map(|(p, _)| p.clone()))
+            .unwrap_or_default()
+    }
+
+    /// The set of the policies numbered `numbers` (sorted, distinct), built once and cached.
+    fn slice_of(&self, numbers: &[u32]) -> Result<Arc<PolicySet>, String> {
+        if let Some(set) = self.cache.read().unwrap_or_else(PoisonError::into_inner).get(numbers) {
+            return Ok(Arc::clone(set));
+        }
+        let mut set = PolicySet::new();
+        for number in numbers {
+            let policy = usize::try_from(*number).ok().and_then(|n| self.policies.get(n)).map(|(p, _)| p);
+            // INVARIANT (numbered-policies): numbers come from `new`, which numbers `policies`.
+            let policy = policy.ok_or_else(|| format!("the policy index names a policy #{number} it does not have"))?;
+            set.add(policy.clone()).map_err(|e| e.to_string())?;
+        }
+        let set = Arc::new(set);
+        let mut cache = self.cache.write().unwrap_or_else(PoisonError::into_inner);
+        if cache.len() < CACHE_LIMIT {
+            cache.insert(numbers.into(), Arc::clone(&set));
+        }
+        Ok(set)
+    }
+}
+
+/// An entity and its ancestors in `entities`; just the entity when the data does not have it,
+/// which is also when Cedar's `in` holds only for the entity itself.
+fn lineage<'a>(entity: &EntityUid, entities: &'a Entities) -> Vec<&'a EntityUid> {
+    entities.ancestors(entity).map(Iterator::collect).unwrap_or_default()
+}
+
+impl<T> Scoped<T> {
+    fn new() -> Self {
+        Self { any: None, by_type: HashMap::new(), by_uid: HashMap::new() }
+    }
+
+    fn entry(&mut self, key: &ScopeKey, make: fn() -> T) -> &mut T {
+        match key {
+            ScopeKey::Any => self.any.get_or_insert_with(make),
+            ScopeKey::Type(ty) => self.by_type.entry(ty.clone()).or_insert_with(make),
+            ScopeKey::Uid(u) => self.by_uid.entry(u.clone()).or_insert_with(make),
+        }
+    }
+
+    /// The entries a request entity can match: unconstrained, its type, itself and each of
+    /// its `ancestors`.
+    fn matching<'s>(&'s self, entity: &EntityUid, ancestors: &[&EntityUid]) -> impl Iterator<Item = &'s T> {
+        self.any
+            .iter()
+            .chain(self.by_type.get(entity.type_name()))
+            .chain(self.by_uid.get(entity))
+            .chain(ancestors.iter().filter_map(|a| self.by_uid.get(*a)))
+    }
+}
+
+fn principal_key(constraint: PrincipalConstraint) -> ScopeKey {
+    match constraint {
+        PrincipalConstraint::Any => ScopeKey::Any,
+        PrincipalConstraint::Is(ty) => ScopeKey::Type(ty),
+        PrincipalConstraint::In(u) | PrincipalConstraint::Eq(u) | PrincipalConstraint::IsIn(_, u) => ScopeKey::Uid(u),
+    }
+}
+
+fn resource_key(constraint: ResourceConstraint) -> ScopeKey {
+    match constraint {
+        ResourceConstraint::Any => ScopeKey::Any,
+        ResourceConstraint::Is(ty) => ScopeKey::Type(ty),
+        ResourceConstraint::In(u) | ResourceConstraint::Eq(u) | ResourceConstraint::IsIn(_, u) => ScopeKey::Uid(u),
+    }
+}
+
+#[cfg(test)]
+mod tests;
