@@ -99,7 +99,7 @@ impl Policies {
         let set = match over {
             Over::Slice => self.index.slice(request.surface, request.action, &principal, &resource, &entities.0),
             #[cfg(test)]
-            Over::WholeSurface => Ok(std::sync::Arc::new(self.index.whole_surface(request.surface))),
+            Over::WholeSurface => self.index.whole_surface(request.surface).map(std::sync::Arc::new),
         };
         let set = match set {
             Ok(set) => set,

@@ -7,10 +7,11 @@
 //! themselves, stay with Cedar, which evaluates every selected policy in full.
 
 use std::collections::HashMap;
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 
 use cedar_policy::{
-    ActionConstraint, Entities, EntityTypeName, EntityUid, Policy, PolicySet, PrincipalConstraint, ResourceConstraint,
+    ActionConstraint, Entities, EntityTypeName, EntityUid, Policy, PolicyId, PolicySet, PrincipalConstraint,
+    ResourceConstraint,
 };
 
 use crate::entities::uid;
@@ -22,15 +23,32 @@ const CACHE_LIMIT: usize = 4096;
 /// Policies by the request parts their scopes fix.
 #[derive(Clone)]
 pub(crate) struct PolicyIndex {
-    /// Every policy of the set with the surface it is limited to; an index into this is a
-    /// policy's number.
-    policies: Vec<(Policy, Option<Surface>)>,
+    /// Every policy of the set; an index into this is a policy's number.
+    entries: Vec<IndexEntry>,
     /// Per surface and action: the numbers of the policies whose surface and action scope fit,
     /// keyed by their principal scope, then their resource scope.
     buckets: HashMap<(Surface, Action), Scoped<Scoped<Vec<u32>>>>,
     /// Built slices, keyed by their sorted policy numbers. Shared by clones: a clone has the same
     /// policies, so the same numbers name the same slice.
-    cache: Arc<RwLock<HashMap<Box<[u32]>, Arc<PolicySet>>>>,
+    cache: Arc<SliceCache>,
+}
+
+/// Built slices by their sorted policy numbers.
+type SliceCache = RwLock<HashMap<Box<[u32]>, Arc<PolicySet>>>;
+
+/// One policy as the index files it: where it applies, and the policy itself, parsed now or
+/// (for a set read from its cache form) on the first decision that selects it.
+#[derive(Debug, Clone)]
+pub(crate) struct IndexEntry {
+    pub(crate) id: String,
+    /// The policy's Cedar text, parsed when `parsed` is empty.
+    pub(crate) text: String,
+    pub(crate) only_on: Option<Surface>,
+    /// The actions its action scope covers, through the schema's action groups.
+    pub(crate) actions: Vec<Action>,
+    pub(crate) principal: ScopeKey,
+    pub(crate) resource: ScopeKey,
+    parsed: OnceLock<Result<Policy, String>>,
 }
 
 /// Entries keyed by one scope constraint (`principal …` or `resource …`).
@@ -46,7 +64,8 @@ struct Scoped<T> {
 }
 
 /// What a scope constraint fixes, reduced to one key.
-enum ScopeKey {
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum ScopeKey {
     Any,
     Type(EntityTypeName),
     Uid(EntityUid),
@@ -55,58 +74,96 @@ enum ScopeKey {
 impl std::fmt::Debug for PolicyIndex {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PolicyIndex")
-            .field("policies", &self.policies.len())
+            .field("policies", &self.entries.len())
             .field("buckets", &self.buckets.len())
             .finish_non_exhaustive()
     }
 }
 
-impl PolicyIndex {
-    /// Indexes `policies`, each with the surface it is limited to (`None`: every surface).
-    /// `action_ancestors` gives each action's groups from the schema's action hierarchy.
-    pub(crate) fn new(
-        policies: Vec<(Policy, Option<Surface>)>,
+impl IndexEntry {
+    /// Files a parsed policy whose Cedar text is `text`. `action_ancestors` gives each action's
+    /// groups from the schema's action hierarchy.
+    pub(crate) fn parsed(
+        policy: Policy,
+        text: String,
+        only_on: Option<Surface>,
         action_ancestors: &dyn Fn(&EntityUid) -> Vec<EntityUid>,
     ) -> Self {
-        let actions: Vec<(Action, EntityUid, Vec<EntityUid>)> = Action::ALL
+        let action_scope = policy.action_constraint();
+        let actions = Action::ALL
             .into_iter()
-            .map(|a| {
+            .filter(|a| {
                 let action = uid("Action", a.as_str());
-                let ancestors = action_ancestors(&action);
-                (a, action, ancestors)
-            })
-            .collect();
-        let mut buckets: HashMap<(Surface, Action), Scoped<Scoped<Vec<u32>>>> = HashMap::new();
-        let mut all = Vec::with_capacity(policies.len());
-        for (number, (policy, only_on)) in (0_u32..).zip(policies) {
-            let principal = principal_key(policy.principal_constraint());
-            let resource = resource_key(policy.resource_constraint());
-            let action_scope = policy.action_constraint();
-            for (action, action_uid, ancestors) in &actions {
-                // Cedar's `action in [g, …]` holds when the action is one of the listed uids or
-                // a descendant of one, in the action hierarchy the entity data carries.
+                // Cedar's `action in [g, …]` holds when the action is one of the listed uids or a
+                // descendant of one, in the action hierarchy the entity data carries.
                 // INVARIANT (schema-actions): entity data gets its action entities only from the
                 // schema (EntitySetBuilder adds none, `EntitySet::from_json` checks them against
                 // it), so that hierarchy is never richer than the schema's.
-                let applies = match &action_scope {
+                match &action_scope {
                     ActionConstraint::Any => true,
-                    ActionConstraint::Eq(u) => u == action_uid,
-                    ActionConstraint::In(groups) => groups.iter().any(|g| g == action_uid || ancestors.contains(g)),
-                };
-                if !applies {
-                    continue;
+                    ActionConstraint::Eq(u) => *u == action,
+                    ActionConstraint::In(groups) => {
+                        let ancestors = action_ancestors(&action);
+                        groups.iter().any(|g| *g == action || ancestors.contains(g))
+                    }
                 }
+            })
+            .collect();
+        Self {
+            id: policy.id().to_string(),
+            text,
+            only_on,
+            actions,
+            principal: principal_key(policy.principal_constraint()),
+            resource: resource_key(policy.resource_constraint()),
+            parsed: OnceLock::from(Ok(policy)),
+        }
+    }
+
+    /// Files a policy from its cache form, to be parsed when a decision first selects it.
+    pub(crate) fn unparsed(
+        id: String,
+        text: String,
+        only_on: Option<Surface>,
+        actions: Vec<Action>,
+        principal: ScopeKey,
+        resource: ScopeKey,
+    ) -> Self {
+        Self { id, text, only_on, actions, principal, resource, parsed: OnceLock::new() }
+    }
+
+    fn policy(&self) -> Result<&Policy, String> {
+        self.parsed
+            .get_or_init(|| {
+                Policy::parse(Some(PolicyId::new(&self.id)), &self.text)
+                    .map_err(|e| format!("policy `{}` does not parse: {e}", self.id))
+            })
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+}
+
+impl PolicyIndex {
+    /// Indexes `entries`.
+    pub(crate) fn new(entries: Vec<IndexEntry>) -> Self {
+        let mut buckets: HashMap<(Surface, Action), Scoped<Scoped<Vec<u32>>>> = HashMap::new();
+        for (number, entry) in (0_u32..).zip(&entries) {
+            for action in &entry.actions {
                 for surface in Surface::ALL {
-                    if only_on.is_some_and(|s| s != surface) {
+                    if entry.only_on.is_some_and(|s| s != surface) {
                         continue;
                     }
                     let bucket = buckets.entry((surface, *action)).or_insert_with(Scoped::new);
-                    bucket.entry(&principal, Scoped::new).entry(&resource, Vec::new).push(number);
+                    bucket.entry(&entry.principal, Scoped::new).entry(&entry.resource, Vec::new).push(number);
                 }
             }
-            all.push((policy, only_on));
         }
-        Self { policies: all, buckets, cache: Arc::default() }
+        Self { entries, buckets, cache: Arc::default() }
+    }
+
+    /// Every policy, in number order.
+    pub(crate) fn entries(&self) -> &[IndexEntry] {
+        &self.entries
     }
 
     /// The policies that could apply to a request on `surface` for `action` by `principal` on
@@ -140,10 +197,10 @@ impl PolicyIndex {
 
     /// Every policy that applies on `surface`, whatever the request: what naive Cedar evaluates.
     #[cfg(test)]
-    pub(crate) fn whole_surface(&self, surface: Surface) -> PolicySet {
-        let on = |only_on: &Option<Surface>| only_on.is_none_or(|s| s == surface);
-        PolicySet::from_policies(self.policies.iter().filter(|(_, s)| on(s)).map(|(p, _)| p.clone()))
-            .unwrap_or_default()
+    pub(crate) fn whole_surface(&self, surface: Surface) -> Result<PolicySet, String> {
+        let on = |e: &&IndexEntry| e.only_on.is_none_or(|s| s == surface);
+        let policies = self.entries.iter().filter(on).map(|e| e.policy().cloned()).collect::<Result<Vec<_>, _>>()?;
+        PolicySet::from_policies(policies).map_err(|e| e.to_string())
     }
 
     /// The set of the policies numbered `numbers` (sorted, distinct), built once and cached.
@@ -153,10 +210,10 @@ impl PolicyIndex {
         }
         let mut set = PolicySet::new();
         for number in numbers {
-            let policy = usize::try_from(*number).ok().and_then(|n| self.policies.get(n)).map(|(p, _)| p);
-            // INVARIANT (numbered-policies): numbers come from `new`, which numbers `policies`.
-            let policy = policy.ok_or_else(|| format!("the policy index names a policy #{number} it does not have"))?;
-            set.add(policy.clone()).map_err(|e| e.to_string())?;
+            let entry = usize::try_from(*number).ok().and_then(|n| self.entries.get(n));
+            // INVARIANT (numbered-policies): numbers come from `new`, which numbers `entries`.
+            let entry = entry.ok_or_else(|| format!("the policy index names a policy #{number} it does not have"))?;
+            set.add(entry.policy()?.clone()).map_err(|e| e.to_string())?;
         }
         let set = Arc::new(set);
         let mut cache = self.cache.write().unwrap_or_else(PoisonError::into_inner);

@@ -46,6 +46,7 @@
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
 mod agent_scope;
+mod cache_form;
 mod communication;
 mod decision;
 mod dsl;

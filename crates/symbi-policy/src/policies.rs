@@ -12,7 +12,7 @@ use std::str::FromStr;
 use cedar_policy::{EntityUid, PolicyId, PolicySet, ValidationMode, Validator};
 use miette::Diagnostic;
 
-use crate::index::PolicyIndex;
+use crate::index::{IndexEntry, PolicyIndex};
 use crate::schema::schema;
 use crate::vocabulary::Surface;
 
@@ -111,7 +111,7 @@ pub struct Policies {
 impl Policies {
     /// A set with no policies: everything is denied.
     pub fn empty() -> Self {
-        Self { index: PolicyIndex::new(Vec::new(), &|_| Vec::new()), info: BTreeMap::new(), sources: Vec::new() }
+        Self { index: PolicyIndex::new(Vec::new()), info: BTreeMap::new(), sources: Vec::new() }
     }
 
     /// Parses and validates `sources` into one set.
@@ -198,9 +198,14 @@ impl Policies {
         let actions = schema.action_entities().map_err(|e| invalid("schema", 1, 1, &e.to_string()))?;
         let action_ancestors =
             |action: &EntityUid| actions.ancestors(action).map(|a| a.cloned().collect()).unwrap_or_default();
-        let indexed =
-            all.policies().map(|p| (p.clone(), info.get(&p.id().to_string()).and_then(|i| i.surface))).collect();
-        let index = PolicyIndex::new(indexed, &action_ancestors);
+        let entries = all
+            .policies()
+            .filter_map(|p| {
+                let info = info.get(&p.id().to_string())?;
+                Some(IndexEntry::parsed(p.clone(), info.text.clone(), info.surface, &action_ancestors))
+            })
+            .collect();
+        let index = PolicyIndex::new(entries);
         Ok(Self { index, info, sources: sources.to_vec() })
     }
 

@@ -1,6 +1,6 @@
 //! The index is sound: for random policy sets, entity data and requests, the decision over the
 //! index's slice equals naive Cedar over the surface's whole set, determining policies and
-//! reasons included.
+//! reasons included; so does the decision of the same set read back from its cache form.
 
 use proptest::prelude::*;
 
@@ -170,7 +170,7 @@ fn compile(policies: &[(String, Option<Surface>)]) -> Policies {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 1000, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 600, ..ProptestConfig::default() })]
 
     #[test]
     fn the_slice_decides_as_the_whole_surface_does(
@@ -179,10 +179,13 @@ proptest! {
         requests in prop::collection::vec(request(), 1..24),
     ) {
         let policies = compile(&policies);
+        // The same set read back from its cache form, policies parsed as decisions select them.
+        let cached = Policies::dangerous_from_cache_text(&policies.cache_text()).unwrap();
         for request in &requests {
             let indexed = policies.evaluate(request, &entities);
             let naive = policies.evaluate_over(Over::WholeSurface, request, &entities);
             prop_assert_eq!(&indexed, &naive, "{:?}", request);
+            prop_assert_eq!(&cached.evaluate(request, &entities), &naive, "from the cache form: {:?}", request);
         }
     }
 }
