@@ -51,11 +51,13 @@ mod communication;
 mod decision;
 mod dsl;
 mod entities;
+mod hook;
 mod index;
 mod policies;
 mod record_form;
 mod schema;
 mod store;
+mod test_file;
 mod vocabulary;
 
 pub use agent_scope::scope_to_agent;
@@ -68,7 +70,9 @@ pub use dsl::{
     compile_registered_agent,
 };
 pub use entities::{AgentFacts, EntityError, EntityRef, EntitySet, EntitySetBuilder, ResourceFacts, ToolFacts};
+pub use hook::{HookEvent, HookEventError, HookHost};
 pub use policies::{Effect, Policies, PolicyError, PolicyInfo, PolicyProblem, PolicySource, read_dir};
 pub use schema::SCHEMA_TEXT;
 pub use store::PolicyStore;
+pub use test_file::{PolicyTestCase, TestFileError, parse_test_file};
 pub use vocabulary::{Action, Surface};
