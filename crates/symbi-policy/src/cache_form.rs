@@ -13,7 +13,8 @@ use cedar_policy::{EntityId, EntityTypeName, EntityUid};
 use serde_json::{Value, json};
 
 use crate::index::{IndexEntry, PolicyIndex, ScopeKey};
-use crate::policies::{Effect, Policies, PolicyError, PolicyInfo, PolicySource, invalid};
+use crate::policies::{Effect, Policies, PolicyError, PolicyInfo, invalid};
+use crate::record_form::{read_sources, sources_json, surface_of};
 use crate::vocabulary::{Action, Surface};
 
 /// The `format` of the cache form; a later layout gets a new value, and older text is refused.
@@ -23,11 +24,6 @@ impl Policies {
     /// The set in its cache form: sources, and every policy with its index keys and info.
     /// [`Policies::dangerous_from_cache_text`] reads it back.
     pub fn cache_text(&self) -> String {
-        let sources: Vec<Value> = self
-            .sources
-            .iter()
-            .map(|s| json!({"origin": s.origin, "surface": s.surface.map(Surface::as_str), "text": s.text}))
-            .collect();
         let policies: Vec<Value> = self
             .index
             .entries()
@@ -48,7 +44,7 @@ impl Policies {
                 }))
             })
             .collect();
-        json!({"format": FORMAT, "sources": sources, "policies": policies}).to_string()
+        json!({"format": FORMAT, "sources": sources_json(&self.sources), "policies": policies}).to_string()
     }
 
     /// Reads a set from its [`Policies::cache_text`] without parsing or validating any policy.
@@ -66,14 +62,7 @@ impl Policies {
             return Err(bad(&format!("not a policy cache (expected format `{FORMAT}`)")));
         }
         let list = |name: &str| value.get(name).and_then(Value::as_array).ok_or_else(|| bad(&format!("no `{name}`")));
-        let mut sources = Vec::new();
-        for source in list("sources")? {
-            sources.push(PolicySource {
-                origin: string(source, "origin").ok_or_else(|| bad("a source has no `origin`"))?,
-                surface: surface(source).map_err(|e| bad(&e))?,
-                text: string(source, "text").ok_or_else(|| bad("a source has no `text`"))?,
-            });
-        }
+        let sources = read_sources(value.get("sources")).map_err(|e| bad(&e))?;
         let mut types = HashMap::new();
         let mut entries = Vec::new();
         let mut info = BTreeMap::new();
@@ -95,7 +84,7 @@ fn read_policy(
     let field = |name: &str| string(policy, name).ok_or_else(|| format!("a policy has no `{name}`"));
     let id = field("id")?;
     let text = field("text")?;
-    let only_on = surface(policy)?;
+    let only_on = surface_of(policy)?;
     let effect = match field("effect")?.as_str() {
         "permit" => Effect::Permit,
         "forbid" => Effect::Forbid,
@@ -124,13 +113,6 @@ fn read_policy(
 
 fn string(value: &Value, name: &str) -> Option<String> {
     value.get(name).and_then(Value::as_str).map(str::to_owned)
-}
-
-fn surface(value: &Value) -> Result<Option<Surface>, String> {
-    match value.get("surface") {
-        None | Some(Value::Null) => Ok(None),
-        Some(s) => s.as_str().and_then(Surface::parse).map(Some).ok_or_else(|| format!("unknown surface {s}")),
-    }
 }
 
 /// `"any"`, `{"is": "Type"}` or `{"in": ["Type", "id"]}`.
@@ -174,6 +156,7 @@ mod tests {
     use super::*;
     use crate::decision::{Decision, PolicyRequest};
     use crate::entities::{EntityRef, EntitySet};
+    use crate::policies::PolicySource;
 
     #[test]
     fn damaged_cache_text_is_refused() {

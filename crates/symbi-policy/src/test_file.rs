@@ -113,18 +113,18 @@ mod tests {
     fn cases_decode_whole_or_not_at_all() {
         let text = r#"
 [[case]]
-name = "shell is forbidden"
-principal = 'Agent::"planner"'
-action = "tool_call"
-resource = 'Tool::"shell_exec"'
+name = "no shell"
 expect = "deny"
+resource = 'Tool::"bash"'
+action = "tool_call"
+principal = 'Agent::"planner"'
 
 [[case]]
-principal = 'Agent::"dev"'
-action = "write"
-resource = 'Resource::"/p/a"'
 surface = "hook"
+principal = 'Agent::"dev"'
 expect = "require_approval"
+resource = 'Resource::"/p/a"'
+action = "write"
 "#;
         let cases = parse_test_file(text).unwrap();
         assert_eq!(cases.len(), 2);
