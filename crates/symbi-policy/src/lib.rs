@@ -9,6 +9,12 @@
 //! PolicyRequest ──► Policies::evaluate(request, entities) ──► Evaluation { Decision, policies, reason }
 //! ```
 //!
+//! A decision hands Cedar only the policies whose surface, action and scope could apply to the
+//! request (the index built by `Policies::compile`); conditions stay with Cedar. A set also has a
+//! cache form ([`Policies::cache_text`]) that short-lived processes load without parsing any
+//! policy. Coding-assistant hook events ([`HookEvent`]) and policy test files
+//! ([`parse_test_file`]) are read here too, so every untrusted input has a library entry point.
+//!
 //! Default deny: a request no permit covers is denied; any applicable forbid denies; a permit
 //! marked `@approval` makes the decision `RequireApproval`. Policies are always validated against
 //! the embedded schema ([`SCHEMA_TEXT`]) before use, and a set with any invalid policy is refused
