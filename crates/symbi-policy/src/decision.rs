@@ -6,6 +6,8 @@
 //! required. A `forbid` always wins. Fail closed: if a `forbid` could not be evaluated, or the
 //! request does not fit the schema, the answer is deny.
 
+use std::sync::OnceLock;
+
 use cedar_policy::{Authorizer, Context, RestrictedExpression};
 
 use crate::entities::{EntityRef, EntitySet};
@@ -77,18 +79,24 @@ impl Policies {
             Ok(schema) => schema,
             Err(e) => return deny(format!("the policy schema is unusable: {e}")),
         };
-        let mut context = vec![("surface".to_owned(), RestrictedExpression::new_string(request.surface.to_string()))];
-        if let Some(depth) = request.delegation_depth {
-            context.push(("delegation_depth".to_owned(), RestrictedExpression::new_long(i64::from(depth))));
-        }
         let (principal, resource) = (request.principal.uid(), request.resource.uid());
-        let cedar_request = Context::from_pairs(context).map_err(|e| e.to_string()).and_then(|context| {
+        // Cedar's schema check of a request is `appliesTo` for the principal and resource types
+        // plus the context's shape; our context always has the schema's shape (a `surface`
+        // string and an optional `delegation_depth` long), so only `appliesTo` is left to check.
+        let (principal_type, resource_type) = (request.principal.type_name(), request.resource.type_name());
+        if !crate::schema::applies_to(schema, request.action, principal_type, resource_type) {
+            return deny(format!(
+                "the request does not fit the policy schema: `{}` does not apply to {principal_type} → {resource_type}",
+                request.action
+            ));
+        }
+        let cedar_request = context(request.surface, request.delegation_depth).and_then(|context| {
             cedar_policy::Request::new(
                 principal.clone(),
                 crate::entities::uid("Action", request.action.as_str()),
                 resource.clone(),
                 context,
-                Some(schema),
+                None,
             )
             .map_err(|e| e.to_string())
         });
@@ -152,6 +160,25 @@ impl Policies {
             let list = ids.iter().map(|id| format!("`{id}`")).collect::<Vec<_>>().join(", ");
             format!("{verb} policy {list}")
         })
+    }
+}
+
+/// A request's context. The context of each surface without a delegation depth, which is most
+/// requests, is built once per process.
+fn context(surface: Surface, delegation_depth: Option<u32>) -> Result<Context, String> {
+    static PLAIN: [OnceLock<Result<Context, String>>; Surface::ALL.len()] =
+        [const { OnceLock::new() }; Surface::ALL.len()];
+    let build = || {
+        let mut pairs = vec![("surface".to_owned(), RestrictedExpression::new_string(surface.to_string()))];
+        if let Some(depth) = delegation_depth {
+            pairs.push(("delegation_depth".to_owned(), RestrictedExpression::new_long(i64::from(depth))));
+        }
+        Context::from_pairs(pairs).map_err(|e| e.to_string())
+    };
+    let slot = Surface::ALL.iter().position(|s| *s == surface).and_then(|i| PLAIN.get(i));
+    match (delegation_depth, slot) {
+        (None, Some(slot)) => slot.get_or_init(build).clone(),
+        _ => build(),
     }
 }
 
