@@ -25,13 +25,18 @@ const CACHE_LIMIT: usize = 4096;
 pub(crate) struct PolicyIndex {
     /// Every policy of the set; an index into this is a policy's number.
     entries: Vec<IndexEntry>,
-    /// Per surface and action: the numbers of the policies whose surface and action scope fit,
-    /// keyed by their principal scope, then their resource scope.
-    buckets: HashMap<(Surface, Action), Scoped<Scoped<Vec<u32>>>>,
+    /// Per surface and action (`bucket_of`): the numbers of the policies whose surface and
+    /// action scope fit, keyed by their principal scope, then their resource scope. Each is
+    /// filled on the first decision that needs it, so a process that makes one decision (a
+    /// hook) files the policies of one surface and action only.
+    buckets: Vec<OnceLock<Bucket>>,
     /// Built slices, keyed by their sorted policy numbers. Shared by clones: a clone has the same
     /// policies, so the same numbers name the same slice.
     cache: Arc<SliceCache>,
 }
+
+/// Policy numbers by principal scope, then resource scope.
+type Bucket = Scoped<Scoped<Vec<u32>>>;
 
 /// Built slices by their sorted policy numbers.
 type SliceCache = RwLock<HashMap<Box<[u32]>, Arc<PolicySet>>>;
@@ -146,19 +151,24 @@ impl IndexEntry {
 impl PolicyIndex {
     /// Indexes `entries`.
     pub(crate) fn new(entries: Vec<IndexEntry>) -> Self {
-        let mut buckets: HashMap<(Surface, Action), Scoped<Scoped<Vec<u32>>>> = HashMap::new();
-        for (number, entry) in (0_u32..).zip(&entries) {
-            for action in &entry.actions {
-                for surface in Surface::ALL {
-                    if entry.only_on.is_some_and(|s| s != surface) {
-                        continue;
-                    }
-                    let bucket = buckets.entry((surface, *action)).or_insert_with(Scoped::new);
+        let buckets = (0..Surface::ALL.len().saturating_mul(Action::ALL.len())).map(|_| OnceLock::new()).collect();
+        Self { entries, buckets, cache: Arc::default() }
+    }
+
+    /// The bucket of `surface` and `action`, filed on first use.
+    fn bucket(&self, surface: Surface, action: Action) -> Option<&Bucket> {
+        let s = Surface::ALL.iter().position(|x| *x == surface)?;
+        let a = Action::ALL.iter().position(|x| *x == action)?;
+        let slot = self.buckets.get(s.saturating_mul(Action::ALL.len()).saturating_add(a))?;
+        Some(slot.get_or_init(|| {
+            let mut bucket = Bucket::new();
+            for (number, entry) in (0_u32..).zip(&self.entries) {
+                if entry.actions.contains(&action) && entry.only_on.is_none_or(|s| s == surface) {
                     bucket.entry(&entry.principal, Scoped::new).entry(&entry.resource, Vec::new).push(number);
                 }
             }
-        }
-        Self { entries, buckets, cache: Arc::default() }
+            bucket
+        }))
     }
 
     /// Every policy, in number order.
@@ -181,7 +191,7 @@ impl PolicyIndex {
         entities: &Entities,
     ) -> Result<Arc<PolicySet>, String> {
         let mut numbers: Vec<u32> = Vec::new();
-        if let Some(bucket) = self.buckets.get(&(surface, action)) {
+        if let Some(bucket) = self.bucket(surface, action) {
             let principal_line = lineage(principal, entities);
             let resource_line = lineage(resource, entities);
             for by_resource in bucket.matching(principal, &principal_line) {
