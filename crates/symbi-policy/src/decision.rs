@@ -6,6 +6,8 @@
 //! required. A `forbid` always wins. Fail closed: if a `forbid` could not be evaluated, or the
 //! request does not fit the schema, the answer is deny.
 
+use std::sync::OnceLock;
+
 use cedar_policy::{Authorizer, Context, RestrictedExpression};
 
 use crate::entities::{EntityRef, EntitySet};
@@ -67,25 +69,34 @@ impl Policies {
     /// not be evaluated, and when the request does not fit the schema (say, `invoke_tool` on an
     /// agent rather than a tool).
     pub fn evaluate(&self, request: &PolicyRequest, entities: &EntitySet) -> Evaluation {
+        self.evaluate_over(Over::Slice, request, entities)
+    }
+
+    /// Decides `request` with Cedar evaluating the policies `over` names.
+    pub(crate) fn evaluate_over(&self, over: Over, request: &PolicyRequest, entities: &EntitySet) -> Evaluation {
         let deny = |reason: String| Evaluation { decision: Decision::Deny, policies: Vec::new(), reason };
-        let Some(set) = self.per_surface.get(&request.surface) else {
-            return deny(format!("no policy set for surface `{}`", request.surface));
-        };
         let schema = match crate::schema::schema() {
             Ok(schema) => schema,
             Err(e) => return deny(format!("the policy schema is unusable: {e}")),
         };
-        let mut context = vec![("surface".to_owned(), RestrictedExpression::new_string(request.surface.to_string()))];
-        if let Some(depth) = request.delegation_depth {
-            context.push(("delegation_depth".to_owned(), RestrictedExpression::new_long(i64::from(depth))));
+        let (principal, resource) = (request.principal.uid(), request.resource.uid());
+        // Cedar's schema check of a request is `appliesTo` for the principal and resource types
+        // plus the context's shape; our context always has the schema's shape (a `surface`
+        // string and an optional `delegation_depth` long), so only `appliesTo` is left to check.
+        let (principal_type, resource_type) = (request.principal.type_name(), request.resource.type_name());
+        if !crate::schema::applies_to(schema, request.action, principal_type, resource_type) {
+            return deny(format!(
+                "the request does not fit the policy schema: `{}` does not apply to {principal_type} → {resource_type}",
+                request.action
+            ));
         }
-        let cedar_request = Context::from_pairs(context).map_err(|e| e.to_string()).and_then(|context| {
+        let cedar_request = context(request.surface, request.delegation_depth).and_then(|context| {
             cedar_policy::Request::new(
-                request.principal.uid(),
+                principal.clone(),
                 crate::entities::uid("Action", request.action.as_str()),
-                request.resource.uid(),
+                resource.clone(),
                 context,
-                Some(schema),
+                None,
             )
             .map_err(|e| e.to_string())
         });
@@ -93,10 +104,19 @@ impl Policies {
             Ok(r) => r,
             Err(e) => return deny(format!("the request does not fit the policy schema: {e}")),
         };
-        let response = Authorizer::new().is_authorized(&cedar_request, set, &entities.0);
+        let set = match over {
+            Over::Slice => self.index.slice(request.surface, request.action, &principal, &resource, &entities.0),
+            #[cfg(test)]
+            Over::WholeSurface => self.index.whole_surface(request.surface).map(std::sync::Arc::new),
+        };
+        let set = match set {
+            Ok(set) => set,
+            Err(e) => return deny(format!("the policies that apply could not be gathered: {e}")),
+        };
+        let response = Authorizer::new().is_authorized(&cedar_request, &set, &entities.0);
         let mut determining: Vec<String> = response.diagnostics().reason().map(ToString::to_string).collect();
         determining.sort();
-        let failed_forbids: Vec<String> = response
+        let mut failed_forbids: Vec<String> = response
             .diagnostics()
             .errors()
             .filter(|e| {
@@ -105,6 +125,7 @@ impl Policies {
             })
             .map(ToString::to_string)
             .collect();
+        failed_forbids.sort();
         if !failed_forbids.is_empty() {
             return deny(format!(
                 "a forbid policy could not be evaluated, so the request is refused: {}",
@@ -140,6 +161,36 @@ impl Policies {
             format!("{verb} policy {list}")
         })
     }
+}
+
+/// A request's context. The context of each surface without a delegation depth, which is most
+/// requests, is built once per process.
+fn context(surface: Surface, delegation_depth: Option<u32>) -> Result<Context, String> {
+    static PLAIN: [OnceLock<Result<Context, String>>; Surface::ALL.len()] =
+        [const { OnceLock::new() }; Surface::ALL.len()];
+    let build = || {
+        let mut pairs = vec![("surface".to_owned(), RestrictedExpression::new_string(surface.to_string()))];
+        if let Some(depth) = delegation_depth {
+            pairs.push(("delegation_depth".to_owned(), RestrictedExpression::new_long(i64::from(depth))));
+        }
+        Context::from_pairs(pairs).map_err(|e| e.to_string())
+    };
+    let slot = Surface::ALL.iter().position(|s| *s == surface).and_then(|i| PLAIN.get(i));
+    match (delegation_depth, slot) {
+        (None, Some(slot)) => slot.get_or_init(build).clone(),
+        _ => build(),
+    }
+}
+
+/// Which policies Cedar evaluates for a decision.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Over {
+    /// The index's slice for the request: the only choice outside tests.
+    Slice,
+    /// Every policy of the request's surface, as naive Cedar would: the reference the property
+    /// tests hold the index to.
+    #[cfg(test)]
+    WholeSurface,
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::str::FromStr;
+use std::sync::OnceLock;
 
 use cedar_policy::{Entity, EntityId, EntityTypeName, EntityUid, RestrictedExpression};
 
@@ -279,12 +280,24 @@ impl EntitySet {
     }
 }
 
-#[expect(clippy::expect_used, reason = "INVARIANT (known-type-names): only the schema's type names reach here")]
 pub(crate) fn uid(type_name: &'static str, id: &str) -> EntityUid {
+    EntityUid::from_type_name_and_id(type_name_of(type_name), EntityId::new(id))
+}
+
+/// The parsed type name. Each of the schema's names is parsed once per process: Cedar's name
+/// parser costs more than the rest of building a uid.
+#[expect(clippy::expect_used, reason = "INVARIANT (known-type-names): only the schema's type names reach here")]
+fn type_name_of(type_name: &'static str) -> EntityTypeName {
+    const NAMES: [&str; 9] =
+        ["Agent", "AgentGroup", "ApiKey", "Tool", "ToolSet", "Resource", "Secret", "Schedule", "Action"];
+    static PARSED: [OnceLock<EntityTypeName>; NAMES.len()] = [const { OnceLock::new() }; NAMES.len()];
     // INVARIANT (known-type-names): every caller passes a literal type name from the schema, and
     // those are plain identifiers, which always parse.
-    let ty = EntityTypeName::from_str(type_name).expect("schema type names are identifiers");
-    EntityUid::from_type_name_and_id(ty, EntityId::new(id))
+    let parse = || EntityTypeName::from_str(type_name).expect("schema type names are identifiers");
+    match NAMES.iter().position(|n| *n == type_name).and_then(|i| PARSED.get(i)) {
+        Some(slot) => slot.get_or_init(parse).clone(),
+        None => parse(),
+    }
 }
 
 #[cfg(test)]

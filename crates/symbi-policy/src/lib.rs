@@ -3,11 +3,17 @@
 //!
 //! ```text
 //! .symbi file ──► compile_agent_policies ──► CompiledAgentPolicies ──► PolicySource (Cedar text)
-//! PolicySource (file / API text) ──► Policies::compile (parse, id, validate, split per surface)
+//! PolicySource (file / API text) ──► Policies::compile (parse, id, validate, index)
 //!                                          │ PolicyStore::replace (atomic swap)
 //! runtime state ──► EntitySetBuilder ──► EntitySet
 //! PolicyRequest ──► Policies::evaluate(request, entities) ──► Evaluation { Decision, policies, reason }
 //! ```
+//!
+//! A decision hands Cedar only the policies whose surface, action and scope could apply to the
+//! request (the index built by `Policies::compile`); conditions stay with Cedar. A set also has a
+//! cache form ([`Policies::cache_text`]) that short-lived processes load without parsing any
+//! policy. Coding-assistant hook events ([`HookEvent`]) and policy test files
+//! ([`parse_test_file`]) are read here too, so every untrusted input has a library entry point.
 //!
 //! Default deny: a request no permit covers is denied; any applicable forbid denies; a permit
 //! marked `@approval` makes the decision `RequireApproval`. Policies are always validated against
@@ -46,14 +52,18 @@
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
 mod agent_scope;
+mod cache_form;
 mod communication;
 mod decision;
 mod dsl;
 mod entities;
+mod hook;
+mod index;
 mod policies;
 mod record_form;
 mod schema;
 mod store;
+mod test_file;
 mod vocabulary;
 
 pub use agent_scope::scope_to_agent;
@@ -66,7 +76,9 @@ pub use dsl::{
     compile_registered_agent,
 };
 pub use entities::{AgentFacts, EntityError, EntityRef, EntitySet, EntitySetBuilder, ResourceFacts, ToolFacts};
+pub use hook::{HookEvent, HookEventError, HookHost};
 pub use policies::{Effect, Policies, PolicyError, PolicyInfo, PolicyProblem, PolicySource, read_dir};
 pub use schema::SCHEMA_TEXT;
 pub use store::PolicyStore;
+pub use test_file::{PolicyTestCase, TestFileError, parse_test_file};
 pub use vocabulary::{Action, Surface};

@@ -1,5 +1,5 @@
 //! A validated policy set: sources (files or API-managed text) parsed, given stable ids, checked
-//! against the schema as a whole, and split per surface. Either every policy is valid and the set
+//! against the schema as a whole, and indexed by surface, action and scope. Either every policy is valid and the set
 //! is built, or nothing is: a set is never partly loaded.
 //!
 //! Policy ids are `@id("…")` when a policy carries that annotation, otherwise `<origin>#<n>` (the
@@ -9,9 +9,10 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::str::FromStr;
 
-use cedar_policy::{PolicyId, PolicySet, ValidationMode, Validator};
+use cedar_policy::{EntityUid, PolicyId, PolicySet, ValidationMode, Validator};
 use miette::Diagnostic;
 
+use crate::index::{IndexEntry, PolicyIndex};
 use crate::schema::schema;
 use crate::vocabulary::Surface;
 
@@ -97,11 +98,11 @@ pub enum Effect {
     Forbid,
 }
 
-/// A validated, immutable policy set, split per surface.
+/// A validated, immutable policy set, indexed by surface, action and scope.
 #[derive(Debug, Clone)]
 pub struct Policies {
-    /// The set that applies on each surface: the global policies plus that surface's own.
-    pub(crate) per_surface: HashMap<Surface, PolicySet>,
+    /// Which policies could apply to a request (the `index` module).
+    pub(crate) index: PolicyIndex,
     pub(crate) info: BTreeMap<String, PolicyInfo>,
     /// The sources the set was compiled from, in order: its record form.
     pub(crate) sources: Vec<PolicySource>,
@@ -110,11 +111,7 @@ pub struct Policies {
 impl Policies {
     /// A set with no policies: everything is denied.
     pub fn empty() -> Self {
-        Self {
-            per_surface: Surface::ALL.into_iter().map(|s| (s, PolicySet::new())).collect(),
-            info: BTreeMap::new(),
-            sources: Vec::new(),
-        }
+        Self { index: PolicyIndex::new(Vec::new()), info: BTreeMap::new(), sources: Vec::new() }
     }
 
     /// Parses and validates `sources` into one set.
@@ -198,19 +195,18 @@ impl Policies {
         if !problems.is_empty() {
             return Err(PolicyError::Invalid { problems });
         }
-        let mut per_surface: HashMap<Surface, PolicySet> = HashMap::new();
-        for surface in Surface::ALL {
-            let mut set = PolicySet::new();
-            for policy in all.policies() {
-                let applies =
-                    info.get(&policy.id().to_string()).is_some_and(|i| i.surface.is_none_or(|s| s == surface));
-                if applies {
-                    set.add(policy.clone()).map_err(|e| invalid("policy set", 1, 1, &e.to_string()))?;
-                }
-            }
-            per_surface.insert(surface, set);
-        }
-        Ok(Self { per_surface, info, sources: sources.to_vec() })
+        let actions = schema.action_entities().map_err(|e| invalid("schema", 1, 1, &e.to_string()))?;
+        let action_ancestors =
+            |action: &EntityUid| actions.ancestors(action).map(|a| a.cloned().collect()).unwrap_or_default();
+        let entries = all
+            .policies()
+            .filter_map(|p| {
+                let info = info.get(&p.id().to_string())?;
+                Some(IndexEntry::parsed(p.clone(), info.text.clone(), info.surface, &action_ancestors))
+            })
+            .collect();
+        let index = PolicyIndex::new(entries);
+        Ok(Self { index, info, sources: sources.to_vec() })
     }
 
     /// Every policy, by id.

@@ -20,12 +20,7 @@ impl Policies {
     /// The whole set as one deterministic text: the same sources always give the same text, so
     /// its hash names the set. [`Policies::from_archive_text`] compiles it back.
     pub fn archive_text(&self) -> String {
-        let sources: Vec<Value> = self
-            .sources
-            .iter()
-            .map(|s| json!({"origin": s.origin, "surface": s.surface.map(Surface::as_str), "text": s.text}))
-            .collect();
-        json!({"format": FORMAT, "sources": sources}).to_string()
+        json!({"format": FORMAT, "sources": sources_json(&self.sources)}).to_string()
     }
 
     /// Compiles a set from its [`Policies::archive_text`].
@@ -37,24 +32,41 @@ impl Policies {
         if value.get("format").and_then(Value::as_str) != Some(FORMAT) {
             return Err(bad(&format!("not an archived policy set (expected format `{FORMAT}`)")));
         }
-        let entries = value.get("sources").and_then(Value::as_array).ok_or_else(|| bad("`sources` is missing"))?;
-        let mut sources = Vec::with_capacity(entries.len());
-        for entry in entries {
-            let field = |name: &str| entry.get(name).and_then(Value::as_str);
-            let surface = match entry.get("surface") {
-                None | Some(Value::Null) => None,
-                Some(value) => Some(
-                    value.as_str().and_then(Surface::parse).ok_or_else(|| bad(&format!("unknown surface {value}")))?,
-                ),
-            };
-            sources.push(PolicySource {
-                origin: field("origin").ok_or_else(|| bad("a source has no `origin`"))?.to_owned(),
-                surface,
-                text: field("text").ok_or_else(|| bad("a source has no `text`"))?.to_owned(),
-            });
-        }
+        let sources = read_sources(value.get("sources")).map_err(|e| bad(&e))?;
         Self::compile(&sources)
     }
+}
+
+/// Sources as JSON: `[{origin, surface, text}]`, `surface` null for policies that apply
+/// everywhere. Shared with the cache form.
+pub(crate) fn sources_json(sources: &[PolicySource]) -> Value {
+    sources
+        .iter()
+        .map(|s| json!({"origin": s.origin, "surface": s.surface.map(Surface::as_str), "text": s.text}))
+        .collect()
+}
+
+/// The `surface` field of `value`: absent or null for everywhere.
+pub(crate) fn surface_of(value: &Value) -> Result<Option<Surface>, String> {
+    match value.get("surface") {
+        None | Some(Value::Null) => Ok(None),
+        Some(s) => s.as_str().and_then(Surface::parse).map(Some).ok_or_else(|| format!("unknown surface {s}")),
+    }
+}
+
+/// Reads [`sources_json`]; fails, saying what is wrong, on anything else.
+pub(crate) fn read_sources(value: Option<&Value>) -> Result<Vec<PolicySource>, String> {
+    let entries = value.and_then(Value::as_array).ok_or("`sources` is missing")?;
+    let mut sources = Vec::with_capacity(entries.len());
+    for entry in entries {
+        let field = |name: &str| entry.get(name).and_then(Value::as_str);
+        sources.push(PolicySource {
+            origin: field("origin").ok_or("a source has no `origin`")?.to_owned(),
+            surface: surface_of(entry)?,
+            text: field("text").ok_or("a source has no `text`")?.to_owned(),
+        });
+    }
+    Ok(sources)
 }
 
 impl EntitySet {

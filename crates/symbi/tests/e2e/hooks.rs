@@ -150,3 +150,39 @@ expect = "require_approval"
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("policies/broken.cedar:2:"));
 }
+
+/// The compiled set is cached between calls: a cached answer is the cold run's answer, an edited
+/// policy file is picked up by the very next call, and a damaged cache is rebuilt.
+#[test]
+fn hook_cache_answers_as_a_cold_run_and_follows_edits() {
+    let project = project();
+    let cache = project.path().join(".symbi/cache/hook-policies");
+    let events = [
+        claude("Read", r#"{"file_path":"/home/user/project/src/main.rs"}"#),
+        claude("Edit", r#"{"file_path":"/home/user/project/a.rs","old_string":"a","new_string":"b"}"#),
+        claude("Bash", r#"{"command":"ls"}"#),
+    ];
+    for event in &events {
+        let _ = std::fs::remove_file(&cache);
+        let cold = hook(&project, &[], event);
+        assert!(cache.exists(), "the first call writes the cache");
+        assert_eq!(hook(&project, &[], event), cold, "a cache hit answers as the cold run did");
+    }
+    let read = events.first().unwrap();
+    assert_eq!(hook(&project, &[], read).0, 0);
+
+    std::fs::write(
+        project.path().join("policies/assistant.cedar"),
+        r#"@id("no-reading")
+forbid(principal, action == Action::"read", resource);"#,
+    )
+    .unwrap();
+    let (code, _, err) = hook(&project, &[], read);
+    assert_eq!(code, 2, "the edit applies at once");
+    assert!(err.contains("no-reading"), "{err}");
+
+    std::fs::write(&cache, "symbi-hook-cache/1 0000\n{}\n{not json").unwrap();
+    let (code, _, err) = hook(&project, &[], read);
+    assert!(code == 2 && err.contains("no-reading"), "a damaged cache is rebuilt: {err}");
+    assert!(std::fs::read_to_string(&cache).unwrap().contains("no-reading"));
+}

@@ -7,43 +7,56 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use symbi_policy::{
-    AgentFacts, AgentPolicies, EntityRef, EntitySetBuilder, Evaluation, Policies, PolicyRequest, ResourceFacts,
+    AgentFacts, EntityRef, EntitySetBuilder, Evaluation, Policies, PolicyRequest, PolicySource, ResourceFacts,
     ToolFacts,
 };
 use symbi_runtime::Config;
 
+use super::cache::{self, AgentView, Agents};
 use crate::exit::Failure;
 
 /// A project's policy set and what its files say about agents (and, with a catalog, tools).
 #[derive(Debug)]
 pub(crate) struct Offline {
     policies: Policies,
-    agents: BTreeMap<String, AgentPolicies>,
+    agents: Agents,
     config: Config,
     catalog: Option<symbi_toolclad::Catalog>,
 }
 
+/// Everything a project's policy set is compiled from, read from disk.
+struct Inputs {
+    config: Config,
+    /// The policy files.
+    sources: Vec<PolicySource>,
+    /// `agents/*.symbi`, as (path relative to the project, text).
+    agent_files: Vec<(String, String)>,
+}
+
 impl Offline {
-    /// Loads `dir`'s configuration, policy files and agent files.
+    /// Loads `dir`'s configuration, policy files and agent files, compiling and validating all.
     ///
     /// Fails (invalid input) when any of them has errors; the message lists every problem.
     pub(crate) fn load(dir: &Path) -> Result<Self, Failure> {
-        let config = super::super::load_config(dir)?;
-        let project = config.policy.dir.parent().unwrap_or(dir).to_owned();
-        let mut sources = symbi_policy::read_dir(&config.policy.dir, &project).map_err(Failure::invalid)?;
-        let mut agents = BTreeMap::new();
-        for file in symbi_files(&config.agents_dir)? {
-            let label = file.strip_prefix(&project).unwrap_or(&file).display().to_string();
-            let source = super::super::dsl::read(&file)?;
-            let compiled = symbi_policy::compile_agent_policies(&label, &source)
-                .map_err(|e| Failure::invalid(anyhow::anyhow!("{}", symbi_dsl::render(&label, &source, &e))))?;
-            sources.push(compiled.policy_source());
-            for agent in compiled.agents() {
-                agents.insert(agent.name().to_owned(), agent.clone());
-            }
+        let inputs = Inputs::read(dir)?;
+        let (policies, agents) = inputs.compile()?;
+        Ok(Self { policies, agents, config: inputs.config, catalog: None })
+    }
+
+    /// As [`Offline::load`], but takes the compiled set from the project's hook cache when every
+    /// input is unchanged since it was written, and refreshes the cache when not.
+    ///
+    /// Fails as [`Offline::load`] does; a cache that cannot be read or written is not a failure.
+    pub(super) fn load_cached(dir: &Path) -> Result<Self, Failure> {
+        let inputs = Inputs::read(dir)?;
+        let key = cache::key(&inputs.sources, &inputs.agent_files);
+        let file = cache::path(&inputs.config.data_dir);
+        if let Some((policies, agents)) = cache::read(&file, &key) {
+            return Ok(Self { policies, agents, config: inputs.config, catalog: None });
         }
-        let policies = Policies::compile(&sources).map_err(Failure::invalid)?;
-        Ok(Self { policies, agents, config, catalog: None })
+        let (policies, agents) = inputs.compile()?;
+        cache::write(&file, &key, &policies, &agents);
+        Ok(Self { policies, agents, config: inputs.config, catalog: None })
     }
 
     /// Decides with the risk tier and tool sets `catalog`'s manifests give tools, as the
@@ -111,15 +124,15 @@ impl Offline {
     /// An agent as its `.symbi` file and `[groups]` describe it; an agent no file defines is
     /// tier 0 with no capabilities.
     fn agent_facts(&self, id: &str) -> AgentFacts {
-        let dsl = self.agents.get(id);
+        let view = self.agents.get(id);
         let member_of = |table: &BTreeMap<String, Vec<String>>| {
             table.iter().filter(|(_, members)| members.iter().any(|m| m == id)).map(|(name, _)| name.clone()).collect()
         };
         AgentFacts {
             id: id.to_owned(),
             name: id.to_owned(),
-            sandbox_tier: dsl.and_then(AgentPolicies::sandbox_tier).unwrap_or(0),
-            capabilities: dsl.map(|a| a.capabilities().to_vec()).unwrap_or_default(),
+            sandbox_tier: view.and_then(|a| a.sandbox_tier).unwrap_or(0),
+            capabilities: view.map(|a| a.capabilities.clone()).unwrap_or_default(),
             domain: String::new(),
             verified: false,
             roles: member_of(&self.config.groups.roles),
@@ -131,6 +144,39 @@ impl Offline {
     fn tool_facts(&self, id: &str) -> ToolFacts {
         let manifest = self.catalog.as_ref().and_then(|c| c.tool(id));
         symbi_runtime::tool_facts(id, manifest, &self.config.groups)
+    }
+}
+
+impl Inputs {
+    /// Reads the configuration, every policy file and every agent file.
+    fn read(dir: &Path) -> Result<Self, Failure> {
+        let config = super::super::load_config(dir)?;
+        let project = config.policy.dir.parent().unwrap_or(dir).to_owned();
+        let sources = symbi_policy::read_dir(&config.policy.dir, &project).map_err(Failure::invalid)?;
+        let mut agent_files = Vec::new();
+        for file in symbi_files(&config.agents_dir)? {
+            let label = file.strip_prefix(&project).unwrap_or(&file).display().to_string();
+            agent_files.push((label, super::super::dsl::read(&file)?));
+        }
+        Ok(Self { config, sources, agent_files })
+    }
+
+    /// Compiles the agent files' policy blocks and validates the whole set.
+    fn compile(&self) -> Result<(Policies, Agents), Failure> {
+        let mut sources = self.sources.clone();
+        let mut agents = Agents::new();
+        for (label, source) in &self.agent_files {
+            let compiled = symbi_policy::compile_agent_policies(label, source)
+                .map_err(|e| Failure::invalid(anyhow::anyhow!("{}", symbi_dsl::render(label, source, &e))))?;
+            sources.push(compiled.policy_source());
+            for agent in compiled.agents() {
+                let view =
+                    AgentView { sandbox_tier: agent.sandbox_tier(), capabilities: agent.capabilities().to_vec() };
+                agents.insert(agent.name().to_owned(), view);
+            }
+        }
+        let policies = Policies::compile(&sources).map_err(Failure::invalid)?;
+        Ok((policies, agents))
     }
 }
 
