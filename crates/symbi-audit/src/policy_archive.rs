@@ -27,6 +27,23 @@ impl PolicyArchive {
         Ok(Self { dir, writable: true })
     }
 
+    /// The archive of the log in `data_dir` for a process that does not hold the log but submits
+    /// decision records through its inbox (`symbi policy evaluate`): archived texts are
+    /// content-addressed and written whole with a rename, so this is safe beside the holder.
+    ///
+    /// # Errors
+    /// The log's directory does not exist (no log was ever created there), or the archive folder
+    /// cannot be created.
+    pub fn for_submitter(data_dir: &Path) -> std::io::Result<Self> {
+        if !data_dir.is_dir() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                format!("no audit log in `{}`", data_dir.display()),
+            ));
+        }
+        Self::open(data_dir)
+    }
+
     /// The archive of `data_dir` for reading only; creates nothing.
     pub(crate) fn read_only(data_dir: &Path) -> Self {
         Self { dir: data_dir.join(POLICY_DIR), writable: false }

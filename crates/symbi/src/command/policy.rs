@@ -46,7 +46,56 @@ fn decide_event(dir: &Path, agent: &str, host: Option<Host>) -> Result<hook::Ans
     }
     let event = HookEvent::parse(&input, host.map(Host::event_host)).map_err(|e| e.to_string())?;
     let offline = Offline::load_cached(dir).map_err(|e| format!("the project's policies cannot be loaded: {e}"))?;
-    Ok(hook::answer(event.host(), &offline.decide(&event.request(agent))))
+    let request = event.request(agent);
+    let (evaluation, entities) = offline.decide_recorded(&request);
+    record(&offline, &request, &evaluation, &entities)
+        .map_err(|e| format!("the decision cannot be recorded in the audit log, so the call is refused: {e}"))?;
+    Ok(hook::answer(event.host(), &evaluation))
+}
+
+/// Records a hook decision, with its replay inputs, through the audit log's inbox: the runtime
+/// (now or when it next starts) appends it. The hook never opens the log itself, which would mean
+/// scanning it on every call. A project whose runtime never started has no log to record into,
+/// and is answered without a record.
+fn record(
+    offline: &Offline,
+    request: &symbi_policy::PolicyRequest,
+    evaluation: &symbi_policy::Evaluation,
+    entities: &serde_json::Value,
+) -> std::io::Result<()> {
+    let dir = symbi_runtime::audit_dir(&offline.config().data_dir);
+    if !dir.is_dir() {
+        return Ok(());
+    }
+    let archive = symbi_audit::PolicyArchive::for_submitter(&dir)?;
+    let set_hash = archive.archive(&offline.policies().archive_text())?;
+    let replay = symbi_audit::ReplayInputs::new(
+        set_hash,
+        request.principal.to_string(),
+        request.action_ref(),
+        request.resource.to_string(),
+        &request.context_json(),
+        entities,
+    );
+    let decision = match evaluation.decision {
+        symbi_policy::Decision::Allow => symbi_audit::Decision::Allow,
+        symbi_policy::Decision::Deny => symbi_audit::Decision::Deny,
+        symbi_policy::Decision::RequireApproval => symbi_audit::Decision::RequireApproval,
+    };
+    let mut event = symbi_audit::Event::decision(
+        request.principal.id(),
+        request.action.as_str(),
+        request.resource.to_string(),
+        decision,
+        replay,
+    )
+    .with_surface(request.surface.as_str())
+    .with_principal(request.principal.to_string())
+    .with_reason(evaluation.reason.clone());
+    if !evaluation.policies.is_empty() {
+        event = event.with_policy(evaluation.policies.join(","));
+    }
+    symbi_audit::submit_to_inbox(&dir, event)
 }
 
 /// Compiles and validates everything `symbi up` would load.

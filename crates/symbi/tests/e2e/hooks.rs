@@ -186,3 +186,32 @@ forbid(principal, action == Action::"read", resource);"#,
     assert!(code == 2 && err.contains("no-reading"), "a damaged cache is rebuilt: {err}");
     assert!(std::fs::read_to_string(&cache).unwrap().contains("no-reading"));
 }
+
+#[test]
+fn hook_decisions_reach_the_audit_log_and_replay() {
+    let project = project();
+    // The runtime creates the audit log; while it is stopped, hook decisions wait in its inbox.
+    crate::util::Server::start(&project).signal_and_wait("TERM");
+    let (code, _, _) = hook(&project, &[], &claude("Read", r#"{"file_path":"/home/user/project/src/main.rs"}"#));
+    assert_eq!(code, 0);
+    let (code, _, _) = hook(&project, &[], &claude("Bash", r#"{"command":"rm -rf /"}"#));
+    assert_eq!(code, 2);
+    let inbox = project.path().join(".symbi/audit/inbox");
+    assert_eq!(std::fs::read_dir(&inbox).unwrap().filter(|e| e.as_ref().unwrap().path().is_file()).count(), 2);
+
+    // The next start appends them; they replay against the policy set they were decided with.
+    crate::util::Server::start(&project).signal_and_wait("TERM");
+    let tail = project.run(&["audit", "tail", "--json", "--kind", "decision"]);
+    let records: Vec<serde_json::Value> =
+        String::from_utf8_lossy(&tail.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let hooks: Vec<(&str, &str)> = records
+        .iter()
+        .filter(|r| r["surface"] == "hook")
+        .map(|r| (r["action"].as_str().unwrap(), r["decision"].as_str().unwrap()))
+        .collect();
+    assert_eq!(hooks.len(), 2, "{records:#?}");
+    assert_eq!(hooks[0], ("read", "allow"));
+    assert_eq!(hooks[1].1, "deny");
+    let replay = project.run(&["audit", "replay", "--json"]);
+    assert!(replay.status.success(), "{}", String::from_utf8_lossy(&replay.stdout));
+}

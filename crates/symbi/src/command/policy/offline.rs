@@ -73,6 +73,12 @@ impl Offline {
 
     /// Decides `request` with the entity data the project's files give.
     pub(crate) fn decide(&self, request: &PolicyRequest) -> Evaluation {
+        self.decide_recorded(request).0
+    }
+
+    /// As [`Offline::decide`], also returning the entity data the decision read (Cedar's entity
+    /// JSON), for its audit record.
+    pub(super) fn decide_recorded(&self, request: &PolicyRequest) -> (Evaluation, serde_json::Value) {
         let mut builder = EntitySetBuilder::new();
         let mut seen = Vec::new();
         for entity in [&request.principal, &request.resource] {
@@ -112,13 +118,26 @@ impl Offline {
             builder.tool_set(set, &[]);
         }
         match builder.build() {
-            Ok(entities) => self.policies.evaluate(request, &entities),
-            Err(e) => Evaluation {
-                decision: symbi_policy::Decision::Deny,
-                policies: Vec::new(),
-                reason: format!("cannot build what the decision needs, so the request is refused: {e}"),
-            },
+            Ok(entities) => (self.policies.evaluate(request, &entities), entities.to_json()),
+            Err(e) => (
+                Evaluation {
+                    decision: symbi_policy::Decision::Deny,
+                    policies: Vec::new(),
+                    reason: format!("cannot build what the decision needs, so the request is refused: {e}"),
+                },
+                serde_json::Value::Array(Vec::new()),
+            ),
         }
+    }
+
+    /// The policy set, for its archived record form.
+    pub(super) fn policies(&self) -> &Policies {
+        &self.policies
+    }
+
+    /// The project's configuration.
+    pub(super) fn config(&self) -> &Config {
+        &self.config
     }
 
     /// An agent as its `.symbi` file and `[groups]` describe it; an agent no file defines is
