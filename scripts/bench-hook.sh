@@ -27,6 +27,9 @@ for i in $(seq 1 $((100 - have))); do
   esac
 done > "$project/policies/bench.cedar"
 "$bin" policy validate --dir "$project"
+# A project whose runtime has run has an audit log: every hook decision is then recorded through
+# its inbox (one durable file per decision). Create the log the way any first key change does.
+"$bin" keys create --dir "$project" >/dev/null
 
 event='{"session_id":"abc123","transcript_path":"/tmp/t.jsonl","cwd":"/home/user/project","permission_mode":"default","hook_event_name":"PreToolUse","tool_name":"Read","tool_input":{"file_path":"/home/user/project/src/main.rs"},"tool_use_id":"toolu_01"}'
 
