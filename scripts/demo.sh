@@ -38,11 +38,11 @@ request "$api/health"
 request "$api/agents"
 request -H "Authorization: Bearer not-a-key" "$api/agents"
 request -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' \
-    -d '{"id":"hello","name":"hello","dsl":"agent hello(question: String) -> String {}"}' "$api/agents"
+    -d '{"id":"greeter","name":"greeter","dsl":"agent greeter(name: String) -> String {}"}' "$api/agents"
 request -H "Authorization: Bearer $KEY" "$api/agents"
-request -H "Authorization: Bearer $KEY" "$api/agents/hello/status"
+request -H "Authorization: Bearer $KEY" "$api/agents/greeter/status"
 echo
-echo "\$ symbi audit tail -n 10    # every door wrote a record: the failed key, the agent, the first admin key"
+echo "\$ symbi audit tail -n 10    # every door wrote a record: the first admin key, the agents, the refused calls"
 "$symbi" audit tail --dir "$project" -n 10
 echo "\$ symbi audit verify"
 "$symbi" audit verify --dir "$project"
