@@ -10,6 +10,7 @@
 //! set). Changes are serialised so two writers cannot interleave check and swap. The directory is
 //! polled for changes, which needs no platform watcher and catches edits made by any tool.
 
+mod identity;
 mod inputs;
 mod record;
 mod tools;
@@ -28,6 +29,7 @@ use symbi_policy::{
     Surface, ToolFacts,
 };
 
+pub use self::identity::{CredentialRefused, VerifiedAgent};
 use self::inputs::{Compiled, Inputs, api_origin, attached_origin};
 use self::record::{Decided, InForce};
 use self::tools::Tools;
@@ -65,6 +67,8 @@ pub struct Governor {
     changes: tokio::sync::Mutex<()>,
     approvals: ApprovalQueue,
     tools: Tools,
+    /// Where the AgentPin discovery documents credentials are verified against live.
+    identity_dir: PathBuf,
 }
 
 /// The communication gate in force and the id of each of its rules: `config-<n>` for rules from
@@ -221,6 +225,7 @@ impl Governor {
             agent_dsl: RwLock::default(),
             changes: tokio::sync::Mutex::new(()),
             approvals: ApprovalQueue::new(config.approval_timeout),
+            identity_dir: config.data_dir.join("agentpin"),
             tools,
         };
         governor.install(governor.inputs().await?.compile()?).await?;
@@ -439,17 +444,23 @@ impl Governor {
     /// anything that prevents a decision is a deny with the reason.
     /// A dry run: nothing is authorized, so nothing is recorded.
     pub async fn evaluate(&self, request: &PolicyRequest) -> Evaluation {
-        self.decide(request).await.evaluation
+        self.decide(request, None).await.evaluation
     }
 
     /// Decides `request` against the set in force, keeping what the decision read.
-    async fn decide(&self, request: &PolicyRequest) -> Decided {
+    /// With `identity`, the principal's facts are what its verified credential says.
+    async fn decide(&self, request: &PolicyRequest, identity: Option<&VerifiedAgent>) -> Decided {
         let in_force = self.in_force();
-        match self.entities(request).await {
+        let principal_tier = identity
+            .filter(|v| request.principal == EntityRef::Agent(v.agent_id.clone()))
+            .and_then(|v| v.sandbox_tier)
+            .or_else(|| self.principal_tier(request));
+        match self.entities(request, identity).await {
             Ok(entities) => Decided {
                 evaluation: in_force.policies.evaluate(request, &entities),
                 set_hash: in_force.set_hash,
                 entities: entities.to_json(),
+                principal_tier,
             },
             Err(reason) => Decided {
                 evaluation: Evaluation {
@@ -459,6 +470,7 @@ impl Governor {
                 },
                 set_hash: in_force.set_hash,
                 entities: serde_json::Value::Array(Vec::new()),
+                principal_tier,
             },
         }
     }
@@ -468,13 +480,19 @@ impl Governor {
     /// person approves, refuses, or the approval timeout passes (a refusal); the resolution is
     /// recorded too. A decision that cannot be recorded authorizes nothing.
     pub async fn authorize(&self, request: PolicyRequest) -> Result<Authorization, Refusal> {
-        self.authorize_with(request, false).await
+        self.authorize_with(request, false, None).await
     }
 
     /// As [`Governor::authorize`]; with `manifest_hold` (a manifest's `human_approval`) an
     /// action policy allows is held for a person as well.
-    async fn authorize_with(&self, request: PolicyRequest, manifest_hold: bool) -> Result<Authorization, Refusal> {
-        let decided = self.decide(&request).await;
+    /// With `identity`, the principal is an agent whose credential was verified.
+    async fn authorize_with(
+        &self,
+        request: PolicyRequest,
+        manifest_hold: bool,
+        identity: Option<&VerifiedAgent>,
+    ) -> Result<Authorization, Refusal> {
+        let decided = self.decide(&request, identity).await;
         self.record_decision(&request, &decided, manifest_hold).await?;
         let Evaluation { decision, policies, reason } = decided.evaluation;
         match decision {
@@ -666,7 +684,7 @@ impl Governor {
         Ok(count)
     }
 
-    async fn entities(&self, request: &PolicyRequest) -> Result<EntitySet, String> {
+    async fn entities(&self, request: &PolicyRequest, identity: Option<&VerifiedAgent>) -> Result<EntitySet, String> {
         let mut builder = EntitySetBuilder::new();
         let mut added = std::collections::HashSet::new();
         for entity in [&request.principal, &request.resource] {
@@ -675,7 +693,12 @@ impl Governor {
             }
             match entity {
                 EntityRef::Agent(id) => {
-                    if let Some(facts) = self.agent_facts(id).await.map_err(|e| e.to_string())? {
+                    let facts = self.agent_facts(id).await.map_err(|e| e.to_string())?;
+                    let facts = match identity.filter(|v| &v.agent_id == id) {
+                        Some(verified) => Some(verified_facts(facts, id, verified)),
+                        None => facts,
+                    };
+                    if let Some(facts) = facts {
                         builder.agent(&facts);
                     }
                 }
@@ -736,6 +759,29 @@ impl Governor {
     fn tool_facts(&self, id: &str) -> ToolFacts {
         tools::tool_facts(id, self.tools.catalog().tool(id), &self.groups)
     }
+}
+
+/// An agent's facts once its credential verified: verified, its domain, the credential's
+/// capabilities (with any its definition declares) and the tier the credential claims. An agent
+/// the registry does not know is described by its credential alone.
+fn verified_facts(registered: Option<AgentFacts>, id: &str, verified: &VerifiedAgent) -> AgentFacts {
+    let mut facts = registered.unwrap_or_else(|| AgentFacts {
+        id: id.to_owned(),
+        name: id.to_owned(),
+        sandbox_tier: DEFAULT_SANDBOX_TIER,
+        ..AgentFacts::default()
+    });
+    facts.verified = true;
+    facts.domain.clone_from(&verified.domain);
+    for capability in &verified.capabilities {
+        if !facts.capabilities.contains(capability) {
+            facts.capabilities.push(capability.clone());
+        }
+    }
+    if let Some(tier) = verified.sandbox_tier {
+        facts.sandbox_tier = tier;
+    }
+    facts
 }
 
 fn check_name(name: &str) -> Result<(), GovernorError> {

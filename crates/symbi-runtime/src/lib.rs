@@ -65,7 +65,10 @@ pub use audit_replay::{Difference, ReplayReport, Replayer};
 pub use auth::{AuthError, Authenticator, Principal};
 pub use config::{Config, ConfigError, LogFormat, ToolSettings};
 pub use data_dir::{DataDir, DataDirError, audit_dir};
-pub use governor::{Authorization, Communication, Governor, GovernorError, Refusal, ToolRunError, tool_facts};
+pub use governor::{
+    Authorization, Communication, CredentialRefused, Governor, GovernorError, Refusal, ToolRunError, VerifiedAgent,
+    tool_facts,
+};
 pub use keys::{IssuedToken, KeyError, KeyId, KeyScope, StoredKey, issue as issue_key};
 pub use publisher::{Publisher, PublisherError, publisher_dir};
 pub use server::{Runtime, RuntimeError};

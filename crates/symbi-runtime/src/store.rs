@@ -9,6 +9,7 @@ mod migrations;
 mod schemapin_pins;
 mod sqlite;
 
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use crate::agent::{Agent, AgentDefinition, AgentId, AgentState, HistoryEntry};
@@ -97,6 +98,12 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// A number that changes whenever another process (or connection) commits to the store, so
     /// caches of key data can notice `symbi keys revoke` run beside a live runtime.
     async fn change_marker(&self) -> Result<u64, StoreError>;
+
+    /// The AgentPin key pins this store keeps, when it keeps them. Without pins, credentials
+    /// cannot be verified (fail closed).
+    fn agentpin_pins(&self) -> Option<Arc<dyn symbi_agentpin::PinStore>> {
+        None
+    }
 }
 
 /// Agent totals for status and metrics.

@@ -68,6 +68,8 @@ pub(crate) enum ApiError {
     EventNotFound { id: String },
     /// The runtime has no SchemaPin publisher key.
     NotPublishing,
+    /// An AgentPin credential presented with the request did not verify.
+    CredentialRefused { code: String, message: String },
     /// The store failed; details go to the log, not the client.
     Store(StoreError),
     /// Something else inside the runtime failed; details go to the log.
@@ -104,6 +106,7 @@ impl ApiError {
             Self::AuditUnavailable => (StatusCode::SERVICE_UNAVAILABLE, "AUDIT_UNAVAILABLE"),
             Self::EventNotFound { .. } => (StatusCode::NOT_FOUND, "EVENT_NOT_FOUND"),
             Self::NotPublishing => (StatusCode::NOT_FOUND, "NOT_PUBLISHING"),
+            Self::CredentialRefused { .. } => (StatusCode::UNAUTHORIZED, "CREDENTIAL_REFUSED"),
             Self::Store(_) => (StatusCode::INTERNAL_SERVER_ERROR, "STORE_UNAVAILABLE"),
             Self::Internal { .. } => (StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL"),
         }
@@ -141,6 +144,7 @@ impl ApiError {
                 "the audit log cannot record the action, so it was not done; see the runtime's log".to_owned()
             }
             Self::EventNotFound { id } => format!("no audit record `{id}`"),
+            Self::CredentialRefused { message, .. } => format!("the AgentPin credential was refused: {message}"),
             Self::NotPublishing => {
                 "this runtime publishes no SchemaPin key; create one with `symbi schemapin keygen` and restart"
                     .to_owned()
@@ -155,6 +159,7 @@ impl ApiError {
             Self::InvalidRequest { details, .. } => details.clone(),
             Self::InvalidDsl { diagnostics, .. } => Some(serde_json::json!({ "diagnostics": diagnostics })),
             Self::Refused { policies, .. } => Some(serde_json::json!({ "policies": policies })),
+            Self::CredentialRefused { code, .. } => Some(serde_json::json!({ "agentpin_code": code })),
             Self::InvalidManifest { problems, .. } => Some(serde_json::json!({ "problems": problems })),
             Self::InvalidPolicy { problems, .. } => {
                 let problems: Vec<_> = problems

@@ -198,6 +198,11 @@ fn principal(caller: &Caller, agent_id: Option<&str>) -> Result<EntityRef, ApiEr
 /// Runs a tool through the Governor: the call is checked against the manifest, policy decides
 /// `execute_tool` (holding it for approval when required; the request waits), then the tool runs
 /// and the evidence envelope is returned. A refusal is 403 and nothing runs.
+///
+/// An agent may prove who it is with an AgentPin credential in `X-AgentPin-Credential`: it is
+/// verified (401 `CREDENTIAL_REFUSED` with the ecosystem's code otherwise), the call is made for
+/// its `sub`, and policy sees `principal.verified`, `domain`, `capabilities` and `sandbox_tier`
+/// from the credential.
 #[utoipa::path(post, path = "/api/v1/tools/{name}/execute", tag = TAG_POLICIES, security(("bearer" = [])),
     params(("name" = String, Path, description = "Tool name")), request_body = ExecuteToolRequest,
     responses((status = 200, description = "The evidence envelope", body = Object),
@@ -207,13 +212,46 @@ pub(crate) async fn execute(
     caller: Caller,
     State(state): State<AppState>,
     Path(name): Path<String>,
+    headers: axum::http::HeaderMap,
     ApiJson(request): ApiJson<ExecuteToolRequest>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let principal = principal(&caller, request.agent_id.as_deref())?;
-    let envelope =
-        state.governor().run_tool(principal, &name, &request.arguments, Surface::Api).await.map_err(run_error)?;
+    let governor = state.governor();
+    let envelope = match credential(&headers)? {
+        Some(jwt) => {
+            let verified = governor
+                .verify_credential(jwt, Surface::Api.as_str())
+                .await
+                .map_err(|e| ApiError::CredentialRefused { code: e.code, message: e.message })?;
+            if request.agent_id.as_deref().is_some_and(|id| id != verified.agent_id) {
+                return Err(ApiError::InvalidRequest {
+                    message: format!("the credential is for agent `{}`, not `agent_id`", verified.agent_id),
+                    details: None,
+                });
+            }
+            match AgentId::parse(&verified.agent_id) {
+                Ok(id) => caller.require_agent(&id)?,
+                Err(_) => caller.require_admin()?,
+            }
+            governor.run_tool_verified(&verified, &name, &request.arguments, Surface::Api).await
+        }
+        None => {
+            let principal = principal(&caller, request.agent_id.as_deref())?;
+            governor.run_tool(principal, &name, &request.arguments, Surface::Api).await
+        }
+    }
+    .map_err(run_error)?;
     tracing::info!(tool = %name, by = %caller.0.label(), status = ?envelope.status, "tool ran");
     serde_json::to_value(&envelope).map(Json).map_err(|_| ApiError::Internal { context: "encoding the envelope" })
+}
+
+/// The AgentPin credential header, if the caller sent one.
+fn credential(headers: &axum::http::HeaderMap) -> Result<Option<&str>, ApiError> {
+    let Some(value) = headers.get("x-agentpin-credential") else { return Ok(None) };
+    let text = value.to_str().map_err(|_| ApiError::InvalidRequest {
+        message: "`X-AgentPin-Credential` is not a compact JWT".to_owned(),
+        details: None,
+    })?;
+    Ok(Some(text.trim()))
 }
 
 fn run_error(e: ToolRunError) -> ApiError {

@@ -33,6 +33,8 @@ pub(super) struct Decided {
     pub(super) evaluation: Evaluation,
     pub(super) set_hash: Sha256Hash,
     pub(super) entities: serde_json::Value,
+    /// The sandbox tier of an agent principal, as its verified credential or definition sets it.
+    pub(super) principal_tier: Option<u8>,
 }
 
 impl Governor {
@@ -103,7 +105,7 @@ impl Governor {
         if !evaluation.policies.is_empty() {
             event = event.with_policy(evaluation.policies.join(","));
         }
-        if let Some(tier) = self.principal_tier(request) {
+        if let Some(tier) = decided.principal_tier {
             event = event.with_sandbox_tier(tier);
         }
         self.record(event).await
@@ -159,7 +161,7 @@ impl Governor {
     }
 
     /// The sandbox tier of an agent principal, as its definition sets it.
-    fn principal_tier(&self, request: &PolicyRequest) -> Option<u8> {
+    pub(super) fn principal_tier(&self, request: &PolicyRequest) -> Option<u8> {
         let EntityRef::Agent(id) = &request.principal else { return None };
         let dsl = self.agent_dsl.read().unwrap_or_else(std::sync::PoisonError::into_inner);
         let definition = dsl.get(id.as_str())?;

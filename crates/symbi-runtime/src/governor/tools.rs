@@ -12,7 +12,7 @@ use symbi_toolclad::{
     ToolCall,
 };
 
-use super::{Governor, GovernorError, Refusal};
+use super::{Governor, GovernorError, Refusal, VerifiedAgent};
 use crate::config::{Groups, ToolSettings};
 use crate::http_client::HyperTransport;
 use crate::store::StoreError;
@@ -135,6 +135,29 @@ impl Governor {
         args: &serde_json::Map<String, serde_json::Value>,
         surface: Surface,
     ) -> Result<Envelope, ToolRunError> {
+        self.run_tool_as(principal, None, name, args, surface).await
+    }
+
+    /// [`Governor::run_tool`] for an agent whose AgentPin credential verified: the decision reads
+    /// the credential's facts (verified, domain, capabilities, tier).
+    pub async fn run_tool_verified(
+        &self,
+        agent: &VerifiedAgent,
+        name: &str,
+        args: &serde_json::Map<String, serde_json::Value>,
+        surface: Surface,
+    ) -> Result<Envelope, ToolRunError> {
+        self.run_tool_as(EntityRef::Agent(agent.agent_id.clone()), Some(agent), name, args, surface).await
+    }
+
+    async fn run_tool_as(
+        &self,
+        principal: EntityRef,
+        identity: Option<&VerifiedAgent>,
+        name: &str,
+        args: &serde_json::Map<String, serde_json::Value>,
+        surface: Surface,
+    ) -> Result<Envelope, ToolRunError> {
         let tools = &self.tools;
         let call = tools.catalog().validate(&ToolCall::from_json(name, args))?;
         let request = PolicyRequest {
@@ -144,7 +167,7 @@ impl Governor {
             surface,
             delegation_depth: None,
         };
-        let authorization = self.authorize_with(request, call.tool().human_approval()).await?;
+        let authorization = self.authorize_with(request, call.tool().human_approval(), identity).await?;
         tracing::info!(tool = %name, policies = ?authorization.policies(), approved_by = ?authorization.approved_by(), "tool call allowed");
         let (executor, evidence_dir, work_dir) =
             (Arc::clone(&tools.executor), tools.evidence_dir.clone(), tools.work_dir.clone());

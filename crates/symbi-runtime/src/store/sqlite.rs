@@ -502,6 +502,10 @@ impl Store for SqliteStore {
         self.write(|conn| conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)").map_err(backend)).await
     }
 
+    fn agentpin_pins(&self) -> Option<Arc<dyn symbi_agentpin::PinStore>> {
+        Some(Arc::new(self.clone()))
+    }
+
     async fn change_marker(&self) -> Result<u64, StoreError> {
         let inner = Arc::clone(&self.inner);
         blocking(move || {

@@ -105,3 +105,81 @@ fn a_domain_that_swaps_its_key_is_refused_and_audited() {
     let failures = stdout(&ours.run(&["audit", "tail", "--json", "--kind", "auth_failure"]));
     assert!(failures.contains("KEY_PIN_MISMATCH"), "{failures}");
 }
+
+#[test]
+fn a_verified_credential_gives_policy_the_agents_proven_facts() {
+    let project = Project::scaffolded();
+    std::fs::write(
+        project.path().join("policies/verified-agents.cedar"),
+        r#"@id("verified-planners-hash")
+permit(principal, action == Action::"execute_tool", resource == Tool::"file_hash")
+when { principal.verified && principal.domain == "agents.example.com" && principal.sandbox_tier >= 2
+       && principal.capabilities.contains("read:tools") };
+"#,
+    )
+    .unwrap();
+    let made = project.run(&[
+        "keygen",
+        "--domain",
+        "agents.example.com",
+        "--agent-id",
+        "planner-01",
+        "--capabilities",
+        "read:tools",
+        "--sandbox-tier",
+        "2",
+    ]);
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    let credential = stdout(&made);
+    let low_tier = stdout(&project.run(&[
+        "agentpin",
+        "issue",
+        "--domain",
+        "agents.example.com",
+        "--agent-id",
+        "planner-01",
+        "--capabilities",
+        "read:tools",
+        "--sandbox-tier",
+        "1",
+    ]));
+    let server = crate::util::Server::start(&project);
+    let key = project.admin_key();
+    let url = server.url("/api/v1/tools/file_hash/execute");
+    let body = r#"{"arguments":{"path":"symbiont.toml"}}"#;
+    let call = |jwt: Option<&str>, body: &str| {
+        let mut request = crate::util::client().post(&url).header("Authorization", &format!("Bearer {key}"));
+        if let Some(jwt) = jwt {
+            request = request.header("X-AgentPin-Credential", jwt);
+        }
+        match request.content_type("application/json").send(body) {
+            Ok(mut r) => (r.status().as_u16(), r.body_mut().read_to_string().unwrap()),
+            Err(e) => panic!("{e}"),
+        }
+    };
+
+    let (status, reply) = call(Some(&credential), body);
+    assert_eq!(status, 200, "{reply}");
+    let (status, reply) = call(Some(&low_tier), body);
+    assert_eq!(status, 403, "the credential's tier is what policy reads: {reply}");
+    let (status, reply) = call(None, r#"{"agent_id":"planner-01","arguments":{"path":"symbiont.toml"}}"#);
+    assert_eq!(status, 403, "an unproven agent id is not verified: {reply}");
+    let mut forged = credential;
+    forged.pop();
+    let (status, reply) = call(Some(&forged), body);
+    assert_eq!(status, 401, "{reply}");
+    assert!(reply.contains("CREDENTIAL_REFUSED"), "{reply}");
+
+    let records = stdout(&project.run(&["audit", "tail", "--json", "-n", "1000"]));
+    let decisions: Vec<Value> = records
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|r| r["kind"] == "decision" && r["resource"] == "Tool::\"file_hash\"")
+        .collect();
+    assert_eq!(decisions.len(), 3, "{records}");
+    assert_eq!(decisions[0]["decision"], "allow");
+    assert_eq!(decisions[0]["sandbox_tier"], 2, "{}", decisions[0]);
+    assert!(records.contains("\"kind\":\"auth_failure\""), "{records}");
+    let replay = project.run(&["audit", "replay"]);
+    assert!(replay.status.success(), "decisions on verified facts replay: {}", stdout(&replay));
+}
