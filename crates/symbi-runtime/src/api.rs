@@ -258,4 +258,14 @@ pub mod fuzzing {
             super::json::decode::<super::wire::CreateAgentRequest>(content_type, body).map_err(|_| "decode")?;
         super::agents::parse_create(request).map(drop).map_err(|_| "fields")
     }
+
+    /// Runs a `POST /api/v1/policies/evaluate` body through its decoding and checks; an accepted
+    /// body gives the request policy would decide.
+    pub fn policy_evaluate_request(
+        content_type: Option<&str>,
+        body: &[u8],
+    ) -> Result<symbi_policy::PolicyRequest, &'static str> {
+        let request = super::json::decode::<super::wire::EvaluateRequest>(content_type, body).map_err(|_| "decode")?;
+        super::policies::parse_request(&request).map_err(|_| "fields")
+    }
 }

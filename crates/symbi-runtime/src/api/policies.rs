@@ -109,7 +109,7 @@ pub(crate) async fn evaluate(
     }))
 }
 
-fn parse_request(r: &EvaluateRequest) -> Result<PolicyRequest, ApiError> {
+pub(super) fn parse_request(r: &EvaluateRequest) -> Result<PolicyRequest, ApiError> {
     let bad = |field: &str, message: String| ApiError::InvalidRequest {
         message: format!("invalid `{field}`: {message}"),
         details: None,
