@@ -13,13 +13,7 @@ fuzz_target!(|data: &[u8]| {
     if data.len() > MAX_INPUT {
         return;
     }
-    // The first byte picks the content type, so the media-type check is fuzzed too.
-    let (content_type, body) = match data.split_first() {
-        Some((0, rest)) => (None, rest),
-        Some((1, rest)) => (Some("text/plain"), rest),
-        Some((_, rest)) => (Some("application/json"), rest),
-        None => (Some("application/json"), data),
-    };
+    let (content_type, body) = symbi_runtime::fuzzing::content_type_and_body(data);
     let first = symbi_runtime::fuzzing::policy_evaluate_request(content_type, body);
     // Deterministic: the same input gets the same answer.
     assert_eq!(first, symbi_runtime::fuzzing::policy_evaluate_request(content_type, body));

@@ -134,15 +134,10 @@ impl RecordLine {
             .ok()
             .and_then(|d| u64::try_from(d.as_millis()).ok())
             .ok_or(bad("timestamp"))?;
-        let kind = EventKind::ALL.into_iter().find(|k| k.as_str() == self.kind).ok_or(bad("kind"))?;
+        let kind = EventKind::parse(&self.kind).ok_or(bad("kind"))?;
         let decision = match self.decision.as_deref() {
             None => None,
-            Some(text) => Some(
-                [Decision::Allow, Decision::Deny, Decision::RequireApproval]
-                    .into_iter()
-                    .find(|d| d.as_str() == text)
-                    .ok_or(bad("decision"))?,
-            ),
+            Some(text) => Some(Decision::parse(text).ok_or(bad("decision"))?),
         };
         let outcome = match self.outcome.as_deref() {
             None => None,

@@ -57,6 +57,11 @@ impl EventKind {
         }
     }
 
+    /// The kind named `name` (its [`EventKind::as_str`] form), if any.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|kind| kind.as_str() == name)
+    }
+
     /// The one-byte code in the canonical encoding (1 to 8, in the order of [`EventKind::ALL`]).
     pub(crate) const fn code(self) -> u8 {
         match self {
@@ -96,6 +101,11 @@ impl Decision {
             Self::Deny => "deny",
             Self::RequireApproval => "require_approval",
         }
+    }
+
+    /// The decision named `name` (`allow`, `deny` or `require_approval`), if any.
+    pub fn parse(name: &str) -> Option<Self> {
+        [Self::Allow, Self::Deny, Self::RequireApproval].into_iter().find(|d| d.as_str() == name)
     }
 
     pub(crate) const fn code(self) -> u8 {

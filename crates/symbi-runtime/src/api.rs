@@ -251,6 +251,18 @@ struct ApiDoc;
 /// Hooks for the fuzz targets; not part of the supported API.
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing {
+    /// Splits fuzz input into a content type (picked by the first byte, so the media-type check
+    /// is fuzzed too: 0 none, 1 `text/plain`, 2 JSON with parameters, else plain JSON) and a body.
+    pub fn content_type_and_body(data: &[u8]) -> (Option<&'static str>, &[u8]) {
+        match data.split_first() {
+            Some((0, rest)) => (None, rest),
+            Some((1, rest)) => (Some("text/plain"), rest),
+            Some((2, rest)) => (Some("application/vnd.symbi+json; charset=utf-8"), rest),
+            Some((_, rest)) => (Some("application/json"), rest),
+            None => (Some("application/json"), data),
+        }
+    }
+
     /// Runs an agent-creation body through everything `POST /api/v1/agents` does before touching
     /// the store: content type, JSON decoding, field checks.
     pub fn create_agent_request(content_type: Option<&str>, body: &[u8]) -> Result<(), &'static str> {

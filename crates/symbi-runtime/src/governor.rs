@@ -31,6 +31,7 @@ use symbi_policy::{
 
 pub use self::identity::{CredentialRefused, VerifiedAgent};
 use self::inputs::{Compiled, Inputs, api_origin, attached_origin};
+pub use self::record::decision_record;
 use self::record::{Decided, InForce};
 use self::tools::Tools;
 pub use self::tools::{ToolRunError, tool_facts};

@@ -67,7 +67,7 @@ pub use config::{Config, ConfigError, LogFormat, ToolSettings};
 pub use data_dir::{DataDir, DataDirError, audit_dir};
 pub use governor::{
     Authorization, Communication, CredentialRefused, Governor, GovernorError, Refusal, ToolRunError, VerifiedAgent,
-    tool_facts,
+    decision_record, tool_facts,
 };
 pub use keys::{IssuedToken, KeyError, KeyId, KeyScope, StoredKey, issue as issue_key};
 pub use publisher::{Publisher, PublisherError, publisher_dir};

@@ -88,9 +88,16 @@ pub(crate) async fn proof(
     caller.require_admin()?;
     let id =
         EventId::from_str(&event_id).map_err(|e| ApiError::InvalidRequest { message: e.to_string(), details: None })?;
-    let audit = state.governor().audit();
-    match audit.proof(id).await {
-        Ok(proof) => Ok(Json(proof_json(&proof, audit.public_key()))),
+    // A proof reads the record from its segment file: off the async threads.
+    let audit = std::sync::Arc::clone(state.governor().audit());
+    let handle = tokio::runtime::Handle::current();
+    let proved = tokio::task::spawn_blocking(move || {
+        handle.block_on(audit.proof(id)).map(|proof| proof_json(&proof, audit.public_key()))
+    })
+    .await
+    .map_err(|_| ApiError::Internal { context: "proving the audit record" })?;
+    match proved {
+        Ok(proof) => Ok(Json(proof)),
         Err(ProveError::NotFound { .. }) => Err(ApiError::EventNotFound { id: event_id }),
         Err(e) => {
             tracing::error!(error = %e, "cannot prove an audit record");
@@ -121,14 +128,14 @@ fn filter(query: AuditQuery) -> Result<QueryFilter, ApiError> {
     };
     let decision = match query.decision.as_deref() {
         None => None,
-        Some("allow") => Some(symbi_audit::Decision::Allow),
-        Some("deny") => Some(symbi_audit::Decision::Deny),
-        Some("require_approval") => Some(symbi_audit::Decision::RequireApproval),
-        Some(other) => return Err(bad("decision", format!("`{other}` is not allow, deny or require_approval"))),
+        Some(name) => Some(
+            symbi_audit::Decision::parse(name)
+                .ok_or_else(|| bad("decision", format!("`{name}` is not allow, deny or require_approval")))?,
+        ),
     };
     let kind = match query.kind.as_deref() {
         None => None,
-        Some(name) => Some(EventKind::ALL.into_iter().find(|k| k.as_str() == name).ok_or_else(|| {
+        Some(name) => Some(EventKind::parse(name).ok_or_else(|| {
             let kinds: Vec<&str> = EventKind::ALL.iter().map(|k| k.as_str()).collect();
             bad("kind", format!("`{name}` is not one of {}", kinds.join(", ")))
         })?),

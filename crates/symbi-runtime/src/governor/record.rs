@@ -79,31 +79,10 @@ impl Governor {
         if let (true, Some(map)) = (manifest_hold, context.as_object_mut()) {
             map.insert(MANIFEST_APPROVAL_KEY.to_owned(), serde_json::Value::Bool(true));
         }
-        let replay = ReplayInputs::new(
-            decided.set_hash,
-            request.principal.to_string(),
-            request.action_ref(),
-            request.resource.to_string(),
-            &context,
-            &decided.entities,
-        );
-        let evaluation = &decided.evaluation;
-        let mut event = Event::decision(
-            actor(request),
-            request.action.as_str(),
-            request.resource.to_string(),
-            audit_decision(evaluation.decision),
-            replay,
-        )
-        .with_surface(request.surface.as_str())
-        .with_principal(request.principal.to_string())
-        .with_reason(if manifest_hold && evaluation.decision == Decision::Allow {
-            format!("{}; the tool's manifest requires a person's approval", evaluation.reason)
-        } else {
-            evaluation.reason.clone()
-        });
-        if !evaluation.policies.is_empty() {
-            event = event.with_policy(evaluation.policies.join(","));
+        let mut event = decision_record(request, &decided.evaluation, decided.set_hash, &context, &decided.entities);
+        if manifest_hold && decided.evaluation.decision == Decision::Allow {
+            event.reason =
+                Some(format!("{}; the tool's manifest requires a person's approval", decided.evaluation.reason));
         }
         if let Some(tier) = decided.principal_tier {
             event = event.with_sandbox_tier(tier);
@@ -167,6 +146,41 @@ impl Governor {
         let definition = dsl.get(id.as_str())?;
         Some(definition.sandbox_tier().unwrap_or(super::DEFAULT_SANDBOX_TIER))
     }
+}
+
+/// The audit record of one decision: who, what, on what, where, the decision with its policies and
+/// reason, and the replay inputs (`set_hash` names the archived policy set; `context` and
+/// `entities` are what the decision read). The Governor and `symbi policy evaluate` (hooks)
+/// record decisions in this one shape, so `symbi audit replay` reads both alike.
+pub fn decision_record(
+    request: &PolicyRequest,
+    evaluation: &Evaluation,
+    set_hash: Sha256Hash,
+    context: &serde_json::Value,
+    entities: &serde_json::Value,
+) -> Event {
+    let replay = ReplayInputs::new(
+        set_hash,
+        request.principal.to_string(),
+        request.action_ref(),
+        request.resource.to_string(),
+        context,
+        entities,
+    );
+    let mut event = Event::decision(
+        actor(request),
+        request.action.as_str(),
+        request.resource.to_string(),
+        audit_decision(evaluation.decision),
+        replay,
+    )
+    .with_surface(request.surface.as_str())
+    .with_principal(request.principal.to_string())
+    .with_reason(evaluation.reason.clone());
+    if !evaluation.policies.is_empty() {
+        event = event.with_policy(evaluation.policies.join(","));
+    }
+    event
 }
 
 /// The agent a record is about: the principal when it is an agent, else the agent acted upon

@@ -496,7 +496,7 @@ fn parse_since(text: &str) -> Result<SystemTime, Failure> {
 }
 
 fn parse_kind(text: &str) -> Result<EventKind, Failure> {
-    EventKind::ALL.into_iter().find(|k| k.as_str() == text).ok_or_else(|| {
+    EventKind::parse(text).ok_or_else(|| {
         let kinds: Vec<&str> = EventKind::ALL.iter().map(|k| k.as_str()).collect();
         Failure::invalid(anyhow!("`--kind {text}`: use one of {}", kinds.join(", ")))
     })

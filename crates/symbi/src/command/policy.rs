@@ -69,32 +69,7 @@ fn record(
     }
     let archive = symbi_audit::PolicyArchive::for_submitter(&dir)?;
     let set_hash = archive.archive(&offline.policies().archive_text())?;
-    let replay = symbi_audit::ReplayInputs::new(
-        set_hash,
-        request.principal.to_string(),
-        request.action_ref(),
-        request.resource.to_string(),
-        &request.context_json(),
-        entities,
-    );
-    let decision = match evaluation.decision {
-        symbi_policy::Decision::Allow => symbi_audit::Decision::Allow,
-        symbi_policy::Decision::Deny => symbi_audit::Decision::Deny,
-        symbi_policy::Decision::RequireApproval => symbi_audit::Decision::RequireApproval,
-    };
-    let mut event = symbi_audit::Event::decision(
-        request.principal.id(),
-        request.action.as_str(),
-        request.resource.to_string(),
-        decision,
-        replay,
-    )
-    .with_surface(request.surface.as_str())
-    .with_principal(request.principal.to_string())
-    .with_reason(evaluation.reason.clone());
-    if !evaluation.policies.is_empty() {
-        event = event.with_policy(evaluation.policies.join(","));
-    }
+    let event = symbi_runtime::decision_record(request, evaluation, set_hash, &request.context_json(), entities);
     symbi_audit::submit_to_inbox(&dir, event)
 }
 

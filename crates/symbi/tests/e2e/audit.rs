@@ -206,3 +206,35 @@ fn archived_segments_stay_part_of_the_log() {
     assert!(project.run(&["audit", "verify"]).status.success());
     assert_eq!(stdout(&project.run(&["audit", "tail", "--json", "-n", "1000"])).lines().count(), before);
 }
+
+#[test]
+fn bad_audit_input_is_refused_clearly() {
+    let project = project();
+    let server = Server::start(&project);
+    let key = project.admin_key();
+    let bad_id = get(&server.url("/api/v1/audit/proof/evt_nothex"), Some(&key));
+    assert_eq!((bad_id.status, bad_id.code().as_str()), (400, "INVALID_REQUEST"), "{}", bad_id.body);
+    for query in ["?kind=nope", "?since=yesterday", "?after=evt_1", "?limit=0", "?unknown=1"] {
+        let reply = get(&server.url(&format!("/api/v1/audit{query}")), Some(&key));
+        assert_eq!(reply.status, 400, "{query}: {}", reply.body);
+    }
+    server.signal_and_wait("TERM");
+
+    let garbage = project.path().join("garbage.json");
+    std::fs::write(&garbage, "not json at all").unwrap();
+    let path = garbage.to_str().unwrap();
+    for args in [
+        vec!["audit", "proof", "--verify", path],
+        vec!["audit", "verify", "--from-checkpoint", path],
+        vec!["audit", "verify", "--export", path, "--public-key", "ed25519:zz"],
+        vec!["audit", "tail", "--since", "yesterday"],
+        vec!["audit", "tail", "--kind", "nope"],
+        vec!["audit", "replay", "--from", "last tuesday"],
+        vec!["audit", "proof", "evt_123"],
+    ] {
+        let out = project.run(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(String::from_utf8_lossy(&out.stderr).starts_with("error: "), "{args:?}");
+    }
+    assert!(project.run(&["audit", "verify"]).status.success(), "nothing was lost");
+}

@@ -46,6 +46,29 @@ fn sign_publish_verify_and_pin_tool_schemas() {
         (Some(0), Some("pinned"), Some(fingerprint.as_str()))
     );
 
+    // Malformed input is a clear error, not a verdict.
+    std::fs::write(path("broken.json"), "{\"schema\": {").unwrap();
+    let broken = project.run(&[
+        "schemapin",
+        "verify",
+        &path("broken.json"),
+        "--domain",
+        "tools.example.com",
+        "--discovery",
+        &path("wk.json"),
+    ]);
+    assert_eq!(broken.status.code(), Some(2), "{}", String::from_utf8_lossy(&broken.stderr));
+    let bad_domain = project.run(&[
+        "schemapin",
+        "verify",
+        &path("signed.json"),
+        "--domain",
+        "../etc",
+        "--discovery",
+        &path("wk.json"),
+    ]);
+    assert_eq!(bad_domain.status.code(), Some(2));
+
     // Description-only tampering breaks the signature.
     let mut tampered: Value = serde_json::from_str(&std::fs::read_to_string(path("signed.json")).unwrap()).unwrap();
     tampered["schema"]["description"] = "Hash a file and upload it somewhere".into();
