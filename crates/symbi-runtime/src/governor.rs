@@ -10,6 +10,7 @@
 //! set). Changes are serialised so two writers cannot interleave check and swap. The directory is
 //! polled for changes, which needs no platform watcher and catches edits made by any tool.
 
+mod entity_cache;
 mod identity;
 mod inputs;
 mod record;
@@ -29,6 +30,7 @@ use symbi_policy::{
     Surface, ToolFacts,
 };
 
+use self::entity_cache::{EntityCache, Gathered};
 pub use self::identity::{CredentialRefused, VerifiedAgent};
 use self::inputs::{Compiled, Inputs, api_origin, attached_origin};
 pub use self::record::decision_record;
@@ -70,6 +72,8 @@ pub struct Governor {
     tools: Tools,
     /// Where the AgentPin discovery documents credentials are verified against live.
     identity_dir: PathBuf,
+    /// Entity data of recent decisions, emptied whenever the state it describes changes.
+    entity_cache: EntityCache,
 }
 
 /// The communication gate in force and the id of each of its rules: `config-<n>` for rules from
@@ -228,6 +232,7 @@ impl Governor {
             approvals: ApprovalQueue::new(config.approval_timeout),
             identity_dir: config.data_dir.join("agentpin"),
             tools,
+            entity_cache: EntityCache::default(),
         };
         governor.install(governor.inputs().await?.compile()?).await?;
         governor.rebuild_communication().await?;
@@ -457,10 +462,10 @@ impl Governor {
             .and_then(|v| v.sandbox_tier)
             .or_else(|| self.principal_tier(request));
         match self.entities(request, identity).await {
-            Ok(entities) => Decided {
-                evaluation: in_force.policies.evaluate(request, &entities),
+            Ok(gathered) => Decided {
+                evaluation: in_force.policies.evaluate(request, &gathered.set),
                 set_hash: in_force.set_hash,
-                entities: entities.to_json(),
+                entities: gathered,
                 principal_tier,
             },
             Err(reason) => Decided {
@@ -470,7 +475,7 @@ impl Governor {
                     reason: format!("cannot gather what the decision needs, so the request is refused: {reason}"),
                 },
                 set_hash: in_force.set_hash,
-                entities: serde_json::Value::Array(Vec::new()),
+                entities: Arc::new(Gathered::nothing()),
                 principal_tier,
             },
         }
@@ -682,10 +687,35 @@ impl Governor {
         let in_force = self.archive(compiled.policies).await?;
         *self.in_force.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(in_force);
         *self.agent_dsl.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(compiled.agents);
+        // Agents' DSL facts may have changed, and every agent change ends here.
+        self.entity_cache.invalidate();
         Ok(count)
     }
 
-    async fn entities(&self, request: &PolicyRequest, identity: Option<&VerifiedAgent>) -> Result<EntitySet, String> {
+    /// The entity data `request` reads, from the cache while runtime state is unchanged.
+    async fn entities(
+        &self,
+        request: &PolicyRequest,
+        identity: Option<&VerifiedAgent>,
+    ) -> Result<Arc<Gathered>, String> {
+        let key = entity_cache::Key {
+            principal: request.principal.clone(),
+            resource: request.resource.clone(),
+            identity: identity.cloned(),
+        };
+        let ticket = match self.entity_cache.get(&key) {
+            Ok(gathered) => return Ok(gathered),
+            Err(ticket) => ticket,
+        };
+        let set = self.gather(request, identity).await?;
+        let gathered = Arc::new(Gathered { json: set.to_json(), set });
+        self.entity_cache.insert(ticket, key, Arc::clone(&gathered));
+        Ok(gathered)
+    }
+
+    /// Builds the entity data `request` reads from runtime state: its principal and resource with
+    /// what the registry, their DSL, the catalog and `[groups]` say, and the group hierarchy.
+    async fn gather(&self, request: &PolicyRequest, identity: Option<&VerifiedAgent>) -> Result<EntitySet, String> {
         let mut builder = EntitySetBuilder::new();
         let mut added = std::collections::HashSet::new();
         for entity in [&request.principal, &request.resource] {

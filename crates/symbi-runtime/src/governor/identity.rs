@@ -11,7 +11,7 @@ use symbi_agentpin::{Capability, LocalFileResolver, SandboxTier, Verifier, Verif
 use super::Governor;
 
 /// What a verified credential says about its agent.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct VerifiedAgent {
     /// The issuer domain (`iss`).
     pub domain: String,

@@ -32,7 +32,7 @@ const MANIFEST_APPROVAL_KEY: &str = "manifest_requires_approval";
 pub(super) struct Decided {
     pub(super) evaluation: Evaluation,
     pub(super) set_hash: Sha256Hash,
-    pub(super) entities: serde_json::Value,
+    pub(super) entities: Arc<super::Gathered>,
     /// The sandbox tier of an agent principal, as its verified credential or definition sets it.
     pub(super) principal_tier: Option<u8>,
 }
@@ -79,7 +79,8 @@ impl Governor {
         if let (true, Some(map)) = (manifest_hold, context.as_object_mut()) {
             map.insert(MANIFEST_APPROVAL_KEY.to_owned(), serde_json::Value::Bool(true));
         }
-        let mut event = decision_record(request, &decided.evaluation, decided.set_hash, &context, &decided.entities);
+        let mut event =
+            decision_record(request, &decided.evaluation, decided.set_hash, &context, &decided.entities.json);
         if manifest_hold && decided.evaluation.decision == Decision::Allow {
             event.reason =
                 Some(format!("{}; the tool's manifest requires a person's approval", decided.evaluation.reason));

@@ -241,3 +241,22 @@ async fn a_decision_that_cannot_be_recorded_authorizes_nothing() {
     assert_eq!(g.evaluate(&request).await.decision, Decision::Allow, "policy alone would allow it");
     assert!(matches!(g.authorize(request).await, Err(Refusal::Unrecorded { .. })));
 }
+
+#[tokio::test]
+async fn decisions_follow_agent_changes_made_after_earlier_decisions() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = r#"@id("tier-2") permit(principal, action == Action::"send_message", resource == Agent::"b") when { principal.sandbox_tier >= 2 };"#;
+    let g = governor(dir.path(), policy, Duration::from_secs(5)).await;
+    let id = AgentId::parse("a").unwrap();
+    // Twice, so the second answer can come from the entity cache.
+    for _ in 0..2 {
+        assert_eq!(g.evaluate(&message("b")).await.decision, Decision::Deny, "`a` is tier 1 by default");
+    }
+    let tier2 = "agent a { with sandbox = \"tier2\" { x = respond(\"hi\"); } }";
+    let update = AgentUpdate { dsl: Some(tier2.into()), ..AgentUpdate::default() };
+    g.update_agent(&id, &update, "test").await.unwrap().unwrap();
+    assert_eq!(g.evaluate(&message("b")).await.decision, Decision::Allow, "the new tier is seen at once");
+
+    assert!(g.remove_agent(&id, "test").await.unwrap());
+    assert_eq!(g.evaluate(&message("b")).await.decision, Decision::Deny, "a removed agent has no facts");
+}

@@ -107,6 +107,8 @@ impl Governor {
             .map_err(|e| StoreError::Backend { reason: e.to_string() })??;
         let count = catalog.tools().count();
         *self.tools.catalog.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(catalog);
+        // Tools' facts (risk tier, tool sets, verified) come from the catalog.
+        self.entity_cache.invalidate();
         Ok(count)
     }
 
