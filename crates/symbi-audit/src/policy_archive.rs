@@ -71,6 +71,12 @@ impl PolicyArchive {
         Ok(hash)
     }
 
+    /// Whether the set with `hash` is archived. A process that remembers a set's hash (a hook's
+    /// cache of the compiled set) checks this instead of rebuilding and rehashing the text.
+    pub fn contains(&self, hash: &Sha256Hash) -> bool {
+        self.dir.join(file_name(hash)).is_file()
+    }
+
     /// The policy set text with `hash`, or `None` if it was never archived.
     ///
     /// # Errors

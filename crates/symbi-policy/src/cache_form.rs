@@ -6,15 +6,16 @@
 //! Loading skips validation: the caller must only load text that [`Policies::cache_text`] wrote
 //! for a set that compiled from the same inputs, which is why the loader's name says so.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::str::FromStr;
 
 use cedar_policy::{EntityId, EntityTypeName, EntityUid};
+use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::index::{IndexEntry, PolicyIndex, ScopeKey};
-use crate::policies::{Effect, Policies, PolicyError, PolicyInfo, invalid};
-use crate::record_form::{read_sources, sources_json, surface_of};
+use crate::policies::{Effect, Policies, PolicyError, PolicyInfo, PolicySource, invalid};
+use crate::record_form::sources_json;
 use crate::vocabulary::{Action, Surface};
 
 /// The `format` of the cache form; a later layout gets a new value, and older text is refused.
@@ -57,17 +58,22 @@ impl Policies {
     /// not parse is found only when a decision selects it; that decision is a deny.
     pub fn dangerous_from_cache_text(text: &str) -> Result<Self, PolicyError> {
         let bad = |reason: &str| invalid("policy cache", 1, 1, reason);
-        let value: Value = serde_json::from_str(text).map_err(|e| bad(&e.to_string()))?;
-        if value.get("format").and_then(Value::as_str) != Some(FORMAT) {
+        // Typed reading: a hook loads this on every call, and a `serde_json::Value` tree of the
+        // whole set costs several times the decision it serves.
+        let form: CacheForm = serde_json::from_str(text).map_err(|e| bad(&e.to_string()))?;
+        if form.format != FORMAT {
             return Err(bad(&format!("not a policy cache (expected format `{FORMAT}`)")));
         }
-        let list = |name: &str| value.get(name).and_then(Value::as_array).ok_or_else(|| bad(&format!("no `{name}`")));
-        let sources = read_sources(value.get("sources")).map_err(|e| bad(&e))?;
-        let mut types = HashMap::new();
-        let mut entries = Vec::new();
+        let sources = form
+            .sources
+            .into_iter()
+            .map(|s| Ok(PolicySource { origin: s.origin, surface: surface(s.surface.as_deref())?, text: s.text }))
+            .collect::<Result<Vec<_>, String>>()
+            .map_err(|e| bad(&e))?;
+        let mut entries = Vec::with_capacity(form.policies.len());
         let mut info = BTreeMap::new();
-        for policy in list("policies")? {
-            let (entry, policy_info) = read_policy(policy, &mut types).map_err(|e| bad(&e))?;
+        for policy in form.policies {
+            let (entry, policy_info) = read_policy(policy).map_err(|e| bad(&e))?;
             entries.push(entry);
             if info.insert(policy_info.id.clone(), policy_info).is_some() {
                 return Err(bad("a policy id is used twice"));
@@ -77,42 +83,80 @@ impl Policies {
     }
 }
 
-fn read_policy(
-    policy: &Value,
-    types: &mut HashMap<String, EntityTypeName>,
-) -> Result<(IndexEntry, PolicyInfo), String> {
-    let field = |name: &str| string(policy, name).ok_or_else(|| format!("a policy has no `{name}`"));
-    let id = field("id")?;
-    let text = field("text")?;
-    let only_on = surface_of(policy)?;
-    let effect = match field("effect")?.as_str() {
+/// The cache form as [`Policies::cache_text`] writes it.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CacheForm {
+    format: String,
+    sources: Vec<SourceForm>,
+    policies: Vec<PolicyForm>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SourceForm {
+    origin: String,
+    surface: Option<String>,
+    text: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PolicyForm {
+    id: String,
+    origin: String,
+    surface: Option<String>,
+    effect: String,
+    approval: bool,
+    reason: Option<String>,
+    text: String,
+    actions: Vec<String>,
+    principal: KeyForm,
+    resource: KeyForm,
+}
+
+/// A scope key as [`key_json`] writes it: `"any"`, `{"is": "Type"}` or `{"in": ["Type", "id"]}`.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum KeyForm {
+    Any(String),
+    Is {
+        is: String,
+    },
+    In {
+        #[serde(rename = "in")]
+        uid: (String, String),
+    },
+}
+
+fn surface(name: Option<&str>) -> Result<Option<Surface>, String> {
+    name.map(|n| Surface::parse(n).ok_or_else(|| format!("unknown surface `{n}`"))).transpose()
+}
+
+fn read_policy(policy: PolicyForm) -> Result<(IndexEntry, PolicyInfo), String> {
+    let only_on = surface(policy.surface.as_deref())?;
+    let effect = match policy.effect.as_str() {
         "permit" => Effect::Permit,
         "forbid" => Effect::Forbid,
         other => return Err(format!("unknown effect `{other}`")),
     };
     let actions = policy
-        .get("actions")
-        .and_then(Value::as_array)
-        .ok_or("a policy has no `actions`")?
+        .actions
         .iter()
-        .map(|a| a.as_str().and_then(Action::parse).ok_or_else(|| format!("unknown action {a}")))
+        .map(|a| Action::parse(a).ok_or_else(|| format!("unknown action `{a}`")))
         .collect::<Result<Vec<_>, _>>()?;
-    let principal = read_key(policy.get("principal"), types)?;
-    let resource = read_key(policy.get("resource"), types)?;
+    let principal = read_key(policy.principal)?;
+    let resource = read_key(policy.resource)?;
     let info = PolicyInfo {
-        id: id.clone(),
-        origin: field("origin")?,
+        id: policy.id.clone(),
+        origin: policy.origin,
         surface: only_on,
         effect,
-        requires_approval: policy.get("approval").and_then(Value::as_bool).ok_or("a policy has no `approval`")?,
-        reason: string(policy, "reason"),
-        text: text.clone(),
+        requires_approval: policy.approval,
+        reason: policy.reason,
+        text: policy.text.clone(),
     };
-    Ok((IndexEntry::unparsed(id, text, only_on, actions, principal, resource), info))
-}
-
-fn string(value: &Value, name: &str) -> Option<String> {
-    value.get(name).and_then(Value::as_str).map(str::to_owned)
+    Ok((IndexEntry::unparsed(policy.id, policy.text, only_on, actions, principal, resource), info))
 }
 
 /// `"any"`, `{"is": "Type"}` or `{"in": ["Type", "id"]}`.
@@ -124,30 +168,23 @@ fn key_json(key: &ScopeKey) -> Value {
     }
 }
 
-/// Reads a [`key_json`] value; each type name is parsed once per load.
-fn read_key(value: Option<&Value>, types: &mut HashMap<String, EntityTypeName>) -> Result<ScopeKey, String> {
-    let mut type_name = |name: &Value| -> Result<EntityTypeName, String> {
-        let name = name.as_str().ok_or("an entity type is not a string")?;
-        if let Some(ty) = types.get(name) {
-            return Ok(ty.clone());
+/// Reads a [`key_json`] value. Type names go through the per-process table of the schema's
+/// names, so each is parsed at most once.
+fn read_key(key: KeyForm) -> Result<ScopeKey, String> {
+    match key {
+        KeyForm::Any(any) if any == "any" => Ok(ScopeKey::Any),
+        KeyForm::Any(other) => Err(format!("scope key `{other}` is not a scope")),
+        KeyForm::Is { is } => Ok(ScopeKey::Type(entity_type(&is)?)),
+        KeyForm::In { uid: (ty, id) } => {
+            Ok(ScopeKey::Uid(EntityUid::from_type_name_and_id(entity_type(&ty)?, EntityId::new(id))))
         }
-        let ty = EntityTypeName::from_str(name).map_err(|e| format!("entity type `{name}`: {e}"))?;
-        types.insert(name.to_owned(), ty.clone());
-        Ok(ty)
-    };
-    match value {
-        Some(Value::String(any)) if any == "any" => Ok(ScopeKey::Any),
-        Some(Value::Object(map)) => match (map.get("is"), map.get("in").and_then(Value::as_array)) {
-            (Some(ty), None) => Ok(ScopeKey::Type(type_name(ty)?)),
-            (None, Some(uid)) => match uid.as_slice() {
-                [ty, Value::String(id)] => {
-                    Ok(ScopeKey::Uid(EntityUid::from_type_name_and_id(type_name(ty)?, EntityId::new(id))))
-                }
-                _ => Err(format!("scope key {value:?} is not [type, id]")),
-            },
-            _ => Err(format!("scope key {value:?} has neither `is` nor `in`")),
-        },
-        other => Err(format!("scope key {other:?} is not a scope")),
+    }
+}
+
+fn entity_type(name: &str) -> Result<EntityTypeName, String> {
+    match crate::entities::known_type_name(name) {
+        Some(ty) => Ok(ty),
+        None => EntityTypeName::from_str(name).map_err(|e| format!("entity type `{name}`: {e}")),
     }
 }
 

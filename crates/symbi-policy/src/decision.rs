@@ -75,16 +75,12 @@ impl Policies {
     /// Decides `request` with Cedar evaluating the policies `over` names.
     pub(crate) fn evaluate_over(&self, over: Over, request: &PolicyRequest, entities: &EntitySet) -> Evaluation {
         let deny = |reason: String| Evaluation { decision: Decision::Deny, policies: Vec::new(), reason };
-        let schema = match crate::schema::schema() {
-            Ok(schema) => schema,
-            Err(e) => return deny(format!("the policy schema is unusable: {e}")),
-        };
         let (principal, resource) = (request.principal.uid(), request.resource.uid());
         // Cedar's schema check of a request is `appliesTo` for the principal and resource types
         // plus the context's shape; our context always has the schema's shape (a `surface`
         // string and an optional `delegation_depth` long), so only `appliesTo` is left to check.
         let (principal_type, resource_type) = (request.principal.type_name(), request.resource.type_name());
-        if !crate::schema::applies_to(schema, request.action, principal_type, resource_type) {
+        if !request.action.applies_to(principal_type, resource_type) {
             return deny(format!(
                 "the request does not fit the policy schema: `{}` does not apply to {principal_type} → {resource_type}",
                 request.action

@@ -1,5 +1,5 @@
-//! The entity data decisions read: agents, tools, groups, resources, built from runtime state and
-//! checked against the schema before any decision uses them.
+//! The entity data decisions read: agents, tools, groups, resources, built from runtime state by
+//! typed methods that give each entity exactly the schema's attributes and parent types.
 //!
 //! Cedar evaluates attribute conditions (`principal.sandbox_tier >= 2`) against these entities; a
 //! request about an entity that is missing here can still be decided, but no condition on its
@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 
 use cedar_policy::{Entity, EntityId, EntityTypeName, EntityUid, RestrictedExpression};
 
-use crate::schema::schema;
+use crate::vocabulary::{ACTION_GROUPS, Action};
 
 /// A reference to one entity, by type and id.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -147,13 +147,13 @@ pub struct ResourceFacts {
     pub path: Option<String>,
 }
 
-/// Builds a schema-checked [`EntitySet`].
+/// Builds an [`EntitySet`] whose entities fit the schema by construction.
 #[derive(Debug, Default)]
 pub struct EntitySetBuilder {
     entities: Vec<(EntityUid, HashMap<String, RestrictedExpression>, HashSet<EntityUid>)>,
 }
 
-/// Entity data checked against the schema, ready for decisions.
+/// Entity data that fits the schema, ready for decisions.
 #[derive(Debug, Clone)]
 pub struct EntitySet(pub(crate) cedar_policy::Entities);
 
@@ -251,11 +251,15 @@ impl EntitySetBuilder {
         self
     }
 
-    /// Checks everything against the schema.
+    /// Builds the entity data, with the schema's action hierarchy.
     ///
-    /// Fails when an entity is added twice or an attribute does not have the schema's type.
+    /// Nothing is checked against the schema here: every entity comes from one of this
+    /// builder's typed methods, so each has exactly the schema's attributes and parent types
+    /// (a test builds every method's output against the schema), and skipping Cedar's per-entity
+    /// check and the schema itself keeps a hook's one decision from parsing the schema at all.
+    ///
+    /// Fails when an entity is added twice.
     pub fn build(self) -> Result<EntitySet, EntityError> {
-        let schema = schema().map_err(|reason| EntityError { reason: reason.to_owned() })?;
         let mut seen = HashSet::new();
         if let Some((uid, _, _)) = self.entities.iter().find(|(uid, _, _)| !seen.insert(uid.clone())) {
             return Err(EntityError { reason: format!("entity `{uid}` is added twice") });
@@ -267,10 +271,23 @@ impl EntitySetBuilder {
                 Entity::new(uid, attrs, parents).map_err(|e| EntityError { reason: e.to_string() })
             })
             .collect::<Result<Vec<_>, _>>()?;
-        cedar_policy::Entities::from_entities(entities, Some(schema))
+        cedar_policy::Entities::from_entities(entities.into_iter().chain(action_entities().iter().cloned()), None)
             .map(EntitySet)
             .map_err(|e| EntityError { reason: e.to_string() })
     }
+}
+
+/// The schema's action entities, each in its group (`Action::group`), made once per process.
+fn action_entities() -> &'static [Entity] {
+    static ACTIONS: OnceLock<Vec<Entity>> = OnceLock::new();
+    ACTIONS.get_or_init(|| {
+        let groups = ACTION_GROUPS.iter().map(|g| Entity::new_no_attrs(uid("Action", g), HashSet::new()));
+        let actions = Action::ALL.iter().map(|a| {
+            let parents = a.group().map(|g| uid("Action", g)).into_iter().collect();
+            Entity::new_no_attrs(uid("Action", a.as_str()), parents)
+        });
+        groups.chain(actions).collect()
+    })
 }
 
 impl EntitySet {
@@ -284,20 +301,29 @@ pub(crate) fn uid(type_name: &'static str, id: &str) -> EntityUid {
     EntityUid::from_type_name_and_id(type_name_of(type_name), EntityId::new(id))
 }
 
+/// The schema's type names, whose parsed forms are kept once per process.
+const TYPE_NAMES: [&str; 9] =
+    ["Agent", "AgentGroup", "ApiKey", "Tool", "ToolSet", "Resource", "Secret", "Schedule", "Action"];
+
 /// The parsed type name. Each of the schema's names is parsed once per process: Cedar's name
 /// parser costs more than the rest of building a uid.
 #[expect(clippy::expect_used, reason = "INVARIANT (known-type-names): only the schema's type names reach here")]
 fn type_name_of(type_name: &'static str) -> EntityTypeName {
-    const NAMES: [&str; 9] =
-        ["Agent", "AgentGroup", "ApiKey", "Tool", "ToolSet", "Resource", "Secret", "Schedule", "Action"];
-    static PARSED: [OnceLock<EntityTypeName>; NAMES.len()] = [const { OnceLock::new() }; NAMES.len()];
     // INVARIANT (known-type-names): every caller passes a literal type name from the schema, and
     // those are plain identifiers, which always parse.
-    let parse = || EntityTypeName::from_str(type_name).expect("schema type names are identifiers");
-    match NAMES.iter().position(|n| *n == type_name).and_then(|i| PARSED.get(i)) {
-        Some(slot) => slot.get_or_init(parse).clone(),
-        None => parse(),
-    }
+    known_type_name(type_name)
+        .unwrap_or_else(|| EntityTypeName::from_str(type_name).expect("schema type names are identifiers"))
+}
+
+/// The parsed form of `name` if it is one of the schema's type names.
+#[expect(clippy::expect_used, reason = "INVARIANT (known-type-names): the table holds plain identifiers")]
+pub(crate) fn known_type_name(name: &str) -> Option<EntityTypeName> {
+    static PARSED: [OnceLock<EntityTypeName>; TYPE_NAMES.len()] = [const { OnceLock::new() }; TYPE_NAMES.len()];
+    let i = TYPE_NAMES.iter().position(|n| *n == name)?;
+    // INVARIANT (known-type-names): the schema's type names are plain identifiers, which always
+    // parse.
+    let parse = || EntityTypeName::from_str(name).expect("schema type names are identifiers");
+    PARSED.get(i).map(|slot| slot.get_or_init(parse).clone())
 }
 
 #[cfg(test)]
@@ -330,5 +356,62 @@ mod tests {
         let mut dup = EntitySetBuilder::new();
         dup.tool_set("a", &[]).tool_set("a", &[]);
         assert!(dup.build().is_err());
+    }
+
+    /// `build` trusts the builder's methods to fit the schema: every method, with every optional
+    /// fact set and unset, passes Cedar's own schema check.
+    #[test]
+    fn every_builder_method_fits_the_schema() {
+        let mut b = EntitySetBuilder::new();
+        b.agent(&AgentFacts {
+            id: "planner-01".into(),
+            name: "Planner".into(),
+            sandbox_tier: 3,
+            capabilities: vec!["read".into(), "write".into()],
+            domain: "example.com".into(),
+            verified: true,
+            roles: vec!["planner".into()],
+            groups: vec!["engineering".into()],
+        });
+        b.agent(&AgentFacts { id: "bare".into(), ..AgentFacts::default() });
+        b.tool(&ToolFacts {
+            id: "search".into(),
+            risk_tier: "high".into(),
+            verified: true,
+            source: "toolclad".into(),
+            tool_sets: vec!["approved".into()],
+        });
+        b.tool_set("approved", &["all".into()]);
+        b.agent_group("engineering", &["company".into()]);
+        b.resource("doc", "document", "public");
+        b.resource_facts(&ResourceFacts {
+            id: "file".into(),
+            kind: "file".into(),
+            classification: "secret".into(),
+            verified: Some(true),
+            path: Some("/srv/file".into()),
+        });
+        b.resource_facts(&ResourceFacts { id: "unknown".into(), ..ResourceFacts::default() });
+        b.api_key("key-1", true);
+        let entities = b
+            .entities
+            .into_iter()
+            .map(|(uid, attrs, parents)| Entity::new(uid, attrs, parents).unwrap())
+            .collect::<Vec<_>>();
+        let schema = crate::schema::schema().unwrap();
+        if let Err(e) = cedar_policy::Entities::from_entities(entities, Some(schema)) {
+            panic!("the builder made entity data the schema refuses: {e}");
+        }
+    }
+
+    /// The action hierarchy `build` adds is what Cedar's `in` reads: an action is in its group.
+    #[test]
+    fn built_data_carries_the_action_hierarchy() {
+        let set = EntitySetBuilder::new().build().unwrap();
+        let ancestors = |action: &str| -> Vec<String> {
+            set.0.ancestors(&uid("Action", action)).unwrap().map(|a| a.id().unescaped().to_owned()).collect()
+        };
+        assert_eq!(ancestors("invoke_tool"), ["tool_use"]);
+        assert_eq!(ancestors("access_secret"), Vec::<String>::new());
     }
 }

@@ -102,8 +102,9 @@ impl IndexEntry {
                 // Cedar's `action in [g, …]` holds when the action is one of the listed uids or a
                 // descendant of one, in the action hierarchy the entity data carries.
                 // INVARIANT (schema-actions): entity data gets its action entities only from the
-                // schema (EntitySetBuilder adds none, `EntitySet::from_json` checks them against
-                // it), so that hierarchy is never richer than the schema's.
+                // schema's hierarchy (EntitySetBuilder adds `Action::group`'s, which a test holds
+                // equal to the schema's; `EntitySet::from_json` checks them against the schema),
+                // so that hierarchy is never richer than the schema's.
                 match &action_scope {
                     ActionConstraint::Any => true,
                     ActionConstraint::Eq(u) => *u == action,

@@ -4,8 +4,6 @@
 
 use std::sync::OnceLock;
 
-use crate::vocabulary::Action;
-
 /// The schema's source text, for `symbi policy schema` and documentation.
 pub const SCHEMA_TEXT: &str = include_str!("schema.cedarschema");
 
@@ -22,22 +20,6 @@ pub(crate) fn schema() -> Result<&'static cedar_policy::Schema, &'static str> {
         .map_err(String::as_str)
 }
 
-/// Whether the schema lets `action` apply to a principal of type `principal` and a resource of
-/// type `resource` (its `appliesTo`), read from the schema once. Deciding this here rather than
-/// in Cedar's schema-checked `Request::new` saves most of a request's fixed cost.
-pub(crate) fn applies_to(schema: &cedar_policy::Schema, action: Action, principal: &str, resource: &str) -> bool {
-    static TABLE: OnceLock<Vec<(String, String, String)>> = OnceLock::new();
-    let table = TABLE.get_or_init(|| {
-        schema
-            .request_envs()
-            .map(|env| {
-                (env.action().id().unescaped().to_owned(), env.principal().to_string(), env.resource().to_string())
-            })
-            .collect()
-    });
-    table.iter().any(|(a, p, r)| a == action.as_str() && p == principal && r == resource)
-}
-
 #[cfg(test)]
 mod tests {
     use cedar_policy::SchemaFragment;
@@ -47,8 +29,8 @@ mod tests {
         assert!(super::schema().is_ok(), "{:?}", super::schema().err());
     }
 
-    /// `applies_to` accepts exactly the requests Cedar's schema-checked `Request::new` accepts,
-    /// for every action and every pair of entity types.
+    /// `Action::applies_to` accepts exactly the requests Cedar's schema-checked `Request::new`
+    /// accepts, for every action and every pair of entity types.
     #[test]
     fn applies_to_is_cedars_request_check() {
         use crate::entities::EntityRef;
@@ -77,13 +59,40 @@ mod tests {
                         Some(schema),
                     )
                     .is_ok();
-                    let ours = super::applies_to(schema, action, principal.type_name(), resource.type_name());
+                    let ours = action.applies_to(principal.type_name(), resource.type_name());
                     assert_eq!(ours, cedar, "{action} {principal} {resource}");
                     fitting += usize::from(ours);
                 }
             }
         }
         assert_eq!(fitting, 13, "the schema's appliesTo pairs");
+    }
+
+    /// Each action's group and the list of groups are the schema's action hierarchy.
+    #[test]
+    fn action_groups_are_the_schemas_hierarchy() {
+        use crate::vocabulary::{ACTION_GROUPS, Action};
+        let schema = super::schema().unwrap();
+        let entities = schema.action_entities().unwrap();
+        let mut groups: Vec<String> = Vec::new();
+        for entity in entities.iter() {
+            let id = entity.uid().id().unescaped().to_owned();
+            let parents: Vec<String> =
+                entities.ancestors(&entity.uid()).unwrap().map(|p| p.id().unescaped().to_owned()).collect();
+            match Action::parse(&id) {
+                Some(action) => {
+                    assert_eq!(parents, action.group().map(str::to_owned).into_iter().collect::<Vec<_>>(), "{id}")
+                }
+                None => {
+                    assert!(parents.is_empty(), "group `{id}` is in no other group");
+                    groups.push(id);
+                }
+            }
+        }
+        groups.sort();
+        let mut ours = ACTION_GROUPS.map(str::to_owned).to_vec();
+        ours.sort();
+        assert_eq!(groups, ours);
     }
 
     /// `schema.json` is `schema.cedarschema` converted; regenerate it when the text changes:

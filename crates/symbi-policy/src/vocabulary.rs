@@ -65,7 +65,39 @@ impl Action {
         }
         Self::ALL.into_iter().find(|a| a.as_str() == name)
     }
+
+    /// The action group the schema puts it in (`action in Action::"tool_use"` covers it), if any.
+    /// Decisions read the hierarchy from here rather than from the parsed schema, which a
+    /// short-lived process (a hook) would otherwise parse for this alone; a test holds the two
+    /// equal.
+    pub fn group(self) -> Option<&'static str> {
+        match self {
+            Self::InvokeTool | Self::ExecuteTool => Some("tool_use"),
+            Self::Delegate | Self::SendMessage => Some("communicate"),
+            Self::Read | Self::Write => Some("data_access"),
+            Self::Respond | Self::Terminate => Some("lifecycle"),
+            Self::AccessSecret | Self::Schedule => None,
+        }
+    }
+
+    /// Whether the schema's `appliesTo` lets this action take a principal of type `principal`
+    /// and a resource of type `resource`: Cedar's schema check of a request, less the context's
+    /// shape, which ours always has. A test holds it equal to Cedar's own check.
+    pub(crate) fn applies_to(self, principal: &str, resource: &str) -> bool {
+        let (principals, resource_type): (&[&str], &str) = match self {
+            Self::InvokeTool | Self::ExecuteTool => (&["Agent"], "Tool"),
+            Self::Delegate | Self::SendMessage => (&["Agent"], "Agent"),
+            Self::Read | Self::Write => (&["Agent"], "Resource"),
+            Self::AccessSecret => (&["Agent"], "Secret"),
+            Self::Schedule => (&["Agent", "ApiKey"], "Schedule"),
+            Self::Respond | Self::Terminate => (&["Agent", "ApiKey"], "Agent"),
+        };
+        principals.contains(&principal) && resource == resource_type
+    }
 }
+
+/// The schema's action groups, in schema order.
+pub(crate) const ACTION_GROUPS: [&str; 4] = ["tool_use", "communicate", "data_access", "lifecycle"];
 
 impl fmt::Display for Action {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -68,7 +68,10 @@ fn record(
         return Ok(());
     }
     let archive = symbi_audit::PolicyArchive::for_submitter(&dir)?;
-    let set_hash = archive.archive(&offline.policies().archive_text())?;
+    let set_hash = match offline.set_hash() {
+        Some(hash) if archive.contains(&hash) => hash,
+        _ => archive.archive(&offline.policies().archive_text())?,
+    };
     let event = symbi_runtime::decision_record(request, evaluation, set_hash, &request.context_json(), entities);
     symbi_audit::submit_to_inbox(&dir, event)
 }

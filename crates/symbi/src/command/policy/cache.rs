@@ -3,7 +3,9 @@
 //! input (each policy file's and agent file's path and content, the symbi version and the
 //! binary's size and modification time), recomputed on every call: a changed input never uses a
 //! stale cache. A cache that is missing, damaged or keyed differently is rebuilt; it is written
-//! to a temporary file and renamed into place, so a reader sees a whole file or none.
+//! to a temporary file and renamed into place, so a reader sees a whole file or none. It also
+//! keeps the hash the set is archived under in the audit log, so a decision's record does not
+//! rebuild and rehash the set's text.
 
 use std::collections::BTreeMap;
 use std::io::Write as _;
@@ -12,10 +14,11 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256};
+use symbi_audit::Sha256Hash;
 use symbi_policy::{Policies, PolicySource};
 
 /// The first word of a cache file; a later layout gets a new word.
-const MAGIC: &str = "symbi-hook-cache/1";
+const MAGIC: &str = "symbi-hook-cache/2";
 
 /// What `.symbi` files say about one agent, as decisions read it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,30 +72,42 @@ fn binary_stamp() -> String {
     }
 }
 
+/// A compiled set as the cache keeps it.
+#[derive(Debug)]
+pub(super) struct Cached {
+    pub(super) policies: Policies,
+    pub(super) agents: Agents,
+    /// The hash of the set's archive text (`Policies::archive_text`).
+    pub(super) set_hash: Sha256Hash,
+}
+
 /// The cached set at `path`, if it was written under `key` and reads back whole.
-pub(super) fn read(path: &Path, key: &str) -> Option<(Policies, Agents)> {
+pub(super) fn read(path: &Path, key: &str) -> Option<Cached> {
     let text = std::fs::read_to_string(path).ok()?;
     let (header, rest) = text.split_once('\n')?;
-    if header != format!("{MAGIC} {key}") {
+    let (magic_and_key, set_hash) = header.rsplit_once(' ')?;
+    if magic_and_key != format!("{MAGIC} {key}") {
         return None;
     }
+    let set_hash = set_hash.parse().ok()?;
     let (agents, policies) = rest.split_once('\n')?;
     let agents = read_agents(&serde_json::from_str(agents).ok()?)?;
     // The key names every input the set was compiled from, and the file is ours (the project's
     // data directory): this is text `cache_text` wrote for a set that validated.
     let policies = Policies::dangerous_from_cache_text(policies).ok()?;
-    Some((policies, agents))
+    Some(Cached { policies, agents, set_hash })
 }
 
-/// Stores the set compiled under `key`. Best effort: a hook that cannot write its cache still
-/// answers, only slower next time.
+/// Stores the set compiled under `key`, with its archive hash. Best effort: a hook that cannot
+/// write its cache still answers, only slower next time.
 pub(super) fn write(path: &Path, key: &str, policies: &Policies, agents: &Agents) {
     let Some(dir) = path.parent() else { return };
     let agents: serde_json::Map<String, Value> = agents
         .iter()
         .map(|(name, a)| (name.clone(), json!({"sandbox_tier": a.sandbox_tier, "capabilities": a.capabilities})))
         .collect();
-    let body = format!("{MAGIC} {key}\n{}\n{}", Value::Object(agents), policies.cache_text());
+    let set_hash = Sha256Hash::digest(policies.archive_text().as_bytes());
+    let body = format!("{MAGIC} {key} {set_hash}\n{}\n{}", Value::Object(agents), policies.cache_text());
     let temp = dir.join(format!(".hook-policies.{}.tmp", std::process::id()));
     // Private like the data directory itself (`symbi up` tightens a looser one with a warning).
     let written = std::fs::DirBuilder::new()
@@ -147,10 +162,14 @@ mod tests {
         let agents =
             Agents::from([("dev".to_owned(), AgentView { sandbox_tier: Some(2), capabilities: vec!["read".into()] })]);
         write(&file, "k1", &compiled(), &agents);
-        let (policies, read_agents) = read(&file, "k1").unwrap();
-        assert_eq!((policies.len(), read_agents), (1, agents));
+        let cached = read(&file, "k1").unwrap();
+        assert_eq!((cached.policies.len(), cached.agents), (1, agents));
+        assert_eq!(cached.set_hash, Sha256Hash::digest(compiled().archive_text().as_bytes()));
         assert!(read(&file, "k2").is_none());
-        std::fs::write(&file, format!("{MAGIC} k1\n{{}}\nnot json")).unwrap();
+        let hash = cached.set_hash;
+        std::fs::write(&file, format!("{MAGIC} k1 {hash}\n{{}}\nnot json")).unwrap();
+        assert!(read(&file, "k1").is_none(), "a damaged cache is ignored");
+        std::fs::write(&file, format!("{MAGIC} k1 not-a-hash\n{{}}\n{}", compiled().cache_text())).unwrap();
         assert!(read(&file, "k1").is_none(), "a damaged cache is ignored");
         std::fs::write(&file, "").unwrap();
         assert!(read(&file, "k1").is_none());

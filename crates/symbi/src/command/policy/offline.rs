@@ -22,6 +22,8 @@ pub(crate) struct Offline {
     agents: Agents,
     config: Config,
     catalog: Option<symbi_toolclad::Catalog>,
+    /// The hash the set's archive text has, when the hook cache remembered it.
+    set_hash: Option<symbi_audit::Sha256Hash>,
 }
 
 /// Everything a project's policy set is compiled from, read from disk.
@@ -40,7 +42,7 @@ impl Offline {
     pub(crate) fn load(dir: &Path) -> Result<Self, Failure> {
         let inputs = Inputs::read(dir)?;
         let (policies, agents) = inputs.compile()?;
-        Ok(Self { policies, agents, config: inputs.config, catalog: None })
+        Ok(Self { policies, agents, config: inputs.config, catalog: None, set_hash: None })
     }
 
     /// As [`Offline::load`], but takes the compiled set from the project's hook cache when every
@@ -51,12 +53,13 @@ impl Offline {
         let inputs = Inputs::read(dir)?;
         let key = cache::key(&inputs.sources, &inputs.agent_files);
         let file = cache::path(&inputs.config.data_dir);
-        if let Some((policies, agents)) = cache::read(&file, &key) {
-            return Ok(Self { policies, agents, config: inputs.config, catalog: None });
+        if let Some(cached) = cache::read(&file, &key) {
+            let cache::Cached { policies, agents, set_hash } = cached;
+            return Ok(Self { policies, agents, config: inputs.config, catalog: None, set_hash: Some(set_hash) });
         }
         let (policies, agents) = inputs.compile()?;
         cache::write(&file, &key, &policies, &agents);
-        Ok(Self { policies, agents, config: inputs.config, catalog: None })
+        Ok(Self { policies, agents, config: inputs.config, catalog: None, set_hash: None })
     }
 
     /// Decides with the risk tier and tool sets `catalog`'s manifests give tools, as the
@@ -133,6 +136,11 @@ impl Offline {
     /// The policy set, for its archived record form.
     pub(super) fn policies(&self) -> &Policies {
         &self.policies
+    }
+
+    /// The hash of the set's archive text, when the hook cache remembered it.
+    pub(super) fn set_hash(&self) -> Option<symbi_audit::Sha256Hash> {
+        self.set_hash
     }
 
     /// The project's configuration.
