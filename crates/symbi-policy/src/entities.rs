@@ -63,14 +63,13 @@ impl EntityRef {
         }
     }
 
-    /// Parses `Type::"id"`, the form policies and the evaluate API use.
+    /// Parses `Type::"id"`, the form policies and the evaluate API use and [`EntityRef`]'s
+    /// `Display` prints: the id is a Cedar string literal, so `\n`, `\t`, `\r`, `\0`, `\\`,
+    /// `\"`, `\'` and `\u{…}` stand for the characters they escape, and any other backslash or an
+    /// unescaped quote makes it no reference at all.
     pub fn parse(text: &str) -> Option<Self> {
         let (ty, rest) = text.split_once("::")?;
-        let id = rest.strip_prefix('"')?.strip_suffix('"')?;
-        if id.contains('"') || id.contains('\\') {
-            return None;
-        }
-        let id = id.to_owned();
+        let id = unescape(rest.strip_prefix('"')?.strip_suffix('"')?)?;
         Some(match ty {
             "Agent" => Self::Agent(id),
             "AgentGroup" => Self::AgentGroup(id),
@@ -87,6 +86,39 @@ impl EntityRef {
     pub(crate) fn uid(&self) -> EntityUid {
         uid(self.type_name(), self.id())
     }
+}
+
+/// The characters a Cedar string literal's body stands for; `None` for an unknown escape or an
+/// unescaped quote.
+fn unescape(body: &str) -> Option<String> {
+    let mut out = String::with_capacity(body.len());
+    let mut chars = body.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => return None,
+            '\\' => out.push(match chars.next()? {
+                'n' => '\n',
+                'r' => '\r',
+                't' => '\t',
+                '0' => '\0',
+                '\\' => '\\',
+                '"' => '"',
+                '\'' => '\'',
+                'u' => {
+                    let rest = chars.as_str().strip_prefix('{')?;
+                    let (hex, after) = rest.split_once('}')?;
+                    if hex.is_empty() || hex.len() > 6 {
+                        return None;
+                    }
+                    chars = after.chars();
+                    char::from_u32(u32::from_str_radix(hex, 16).ok()?)?
+                }
+                _ => return None,
+            }),
+            c => out.push(c),
+        }
+    }
+    Some(out)
 }
 
 impl std::fmt::Display for EntityRef {
@@ -335,8 +367,21 @@ mod tests {
         let r = EntityRef::parse(r#"Tool::"shell_exec""#).unwrap();
         assert_eq!(r, EntityRef::Tool("shell_exec".into()));
         assert_eq!(r.to_string(), r#"Tool::"shell_exec""#);
-        for bad in ["Tool", r#"Nope::"x""#, r#"Tool::x"#, r#"Tool::"a"b""#] {
+        for bad in ["Tool", r#"Nope::"x""#, r#"Tool::x"#, r#"Tool::"a"b""#, r#"Tool::"a\qb""#, r#"Tool::"\u{110000}""#]
+        {
             assert_eq!(EntityRef::parse(bad), None, "{bad}");
+        }
+        assert_eq!(EntityRef::parse(r#"Resource::"a\nb\u{1F600}""#), Some(EntityRef::Resource("a\nb\u{1F600}".into())));
+    }
+
+    proptest::proptest! {
+        /// Any id survives print-then-parse, control characters, quotes and backslashes included
+        /// (a hook decision on a file whose name has a newline must replay).
+        #[test]
+        fn every_id_prints_and_parses_back(id in "(?s).*") {
+            for r in [EntityRef::Agent(id.clone()), EntityRef::Resource(id.clone())] {
+                proptest::prop_assert_eq!(EntityRef::parse(&r.to_string()), Some(r));
+            }
         }
     }
 
