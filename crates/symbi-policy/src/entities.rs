@@ -379,7 +379,7 @@ mod tests {
         /// (a hook decision on a file whose name has a newline must replay).
         #[test]
         fn every_id_prints_and_parses_back(id in "(?s).*") {
-            for r in [EntityRef::Agent(id.clone()), EntityRef::Resource(id.clone())] {
+            for r in [EntityRef::Agent(id.clone()), EntityRef::Resource(id)] {
                 proptest::prop_assert_eq!(EntityRef::parse(&r.to_string()), Some(r));
             }
         }
