@@ -61,6 +61,7 @@ mod hook;
 mod index;
 mod policies;
 mod record_form;
+mod request_fields;
 mod schema;
 mod store;
 mod test_file;
@@ -78,6 +79,7 @@ pub use dsl::{
 pub use entities::{AgentFacts, EntityError, EntityRef, EntitySet, EntitySetBuilder, ResourceFacts, ToolFacts};
 pub use hook::{HookEvent, HookEventError, HookHost};
 pub use policies::{Effect, Policies, PolicyError, PolicyInfo, PolicyProblem, PolicySource, read_dir};
+pub use request_fields::{RequestFieldError, RequestFields};
 pub use schema::SCHEMA_TEXT;
 pub use store::PolicyStore;
 pub use test_file::{PolicyTestCase, TestFileError, parse_test_file};

@@ -4,8 +4,7 @@
 use serde::Deserialize;
 
 use crate::decision::{Decision, PolicyRequest};
-use crate::entities::EntityRef;
-use crate::vocabulary::{Action, Surface};
+use crate::request_fields::RequestFields;
 
 /// One request and the decision it must get.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,28 +75,18 @@ struct Case {
 
 impl Case {
     fn check(self) -> Result<PolicyTestCase, String> {
-        let entity = |field: &str, text: &str| {
-            EntityRef::parse(text)
-                .ok_or_else(|| format!("`{field} = {text:?}` is not an entity such as `Agent::\"planner\"`"))
+        let fields = RequestFields {
+            principal: &self.principal,
+            action: &self.action,
+            resource: &self.resource,
+            surface: self.surface.as_deref(),
+            delegation_depth: self.delegation_depth,
         };
-        let action = Action::parse(&self.action).ok_or_else(|| {
-            format!("`{}` is not an action; use one of {}", self.action, Action::ALL.map(Action::as_str).join(", "))
-        })?;
-        let surface = match self.surface.as_deref() {
-            None => Surface::Api,
-            Some(s) => Surface::parse(s).ok_or_else(|| format!("`{s}` is not a surface"))?,
-        };
+        let request = fields.parse().map_err(|e| e.to_string())?;
         let expect = [Decision::Allow, Decision::Deny, Decision::RequireApproval]
             .into_iter()
             .find(|d| d.as_str() == self.expect)
             .ok_or_else(|| format!("`expect = \"{}\"`: use allow, deny or require_approval", self.expect))?;
-        let request = PolicyRequest {
-            principal: entity("principal", &self.principal)?,
-            action,
-            resource: entity("resource", &self.resource)?,
-            surface,
-            delegation_depth: self.delegation_depth,
-        };
         let name = self.name.unwrap_or_else(|| format!("{} {} {}", self.principal, self.action, self.resource));
         Ok(PolicyTestCase { name, request, expect })
     }
@@ -108,6 +97,8 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
+    use crate::entities::EntityRef;
+    use crate::vocabulary::{Action, Surface};
 
     #[test]
     fn cases_decode_whole_or_not_at_all() {

@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use symbi_policy::{Action, DslCompileErrors, EntityRef, PolicyError, PolicyRequest, Surface};
+use symbi_policy::{DslCompileErrors, PolicyError, PolicyRequest, RequestFields, Surface};
 
 use super::caller::Caller;
 use super::error::ApiError;
@@ -110,27 +110,14 @@ pub(crate) async fn evaluate(
 }
 
 pub(super) fn parse_request(r: &EvaluateRequest) -> Result<PolicyRequest, ApiError> {
-    let bad = |field: &str, message: String| ApiError::InvalidRequest {
-        message: format!("invalid `{field}`: {message}"),
-        details: None,
+    let fields = RequestFields {
+        principal: &r.principal,
+        action: &r.action,
+        resource: &r.resource,
+        surface: r.surface.as_deref(),
+        delegation_depth: r.delegation_depth,
     };
-    let entity = |field: &str, text: &str| {
-        EntityRef::parse(text)
-            .ok_or_else(|| bad(field, format!("`{text}` is not an entity such as `Agent::\"planner\"`")))
-    };
-    let principal = entity("principal", &r.principal)?;
-    let resource = entity("resource", &r.resource)?;
-    let action = Action::parse(&r.action).ok_or_else(|| {
-        bad(
-            "action",
-            format!("`{}` is not an action; use one of {}", r.action, Action::ALL.map(Action::as_str).join(", ")),
-        )
-    })?;
-    let surface = match r.surface.as_deref() {
-        None => Surface::Api,
-        Some(s) => Surface::parse(s).ok_or_else(|| bad("surface", format!("`{s}` is not a surface")))?,
-    };
-    Ok(PolicyRequest { principal, action, resource, surface, delegation_depth: r.delegation_depth })
+    fields.parse().map_err(|e| ApiError::InvalidRequest { message: e.to_string(), details: None })
 }
 
 /// The one mapping of Governor failures to API errors, shared by the policy and communication routes.
