@@ -68,6 +68,13 @@ impl Cursor {
     }
 }
 
+impl From<EventId> for Cursor {
+    /// Resumes after the record `id`.
+    fn from(id: EventId) -> Self {
+        Self(id)
+    }
+}
+
 impl fmt::Display for Cursor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Display::fmt(&self.0, f)

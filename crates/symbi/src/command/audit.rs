@@ -110,11 +110,8 @@ fn scan(
 ) -> Result<Option<EventId>, Failure> {
     let len = reader.len();
     loop {
-        let page_filter = QueryFilter {
-            after: after.map(|id| Cursor::from_str(&id.to_string())).transpose()?,
-            limit: QueryFilter::MAX_LIMIT,
-            ..filter.clone()
-        };
+        let page_filter =
+            QueryFilter { after: after.map(Cursor::from), limit: QueryFilter::MAX_LIMIT, ..filter.clone() };
         let page = reader.query(&page_filter).context("cannot read the audit log")?;
         if let Some(record) = page.records.last() {
             after = Some(record.event_id());
