@@ -316,7 +316,8 @@ pub(crate) enum AuditAction {
         #[arg(long, value_enum)]
         decision: Option<DecisionArg>,
         /// Only records of this kind (decision, approval_resolved, approval_timeout,
-        /// execution_outcome, auth_failure, key_management, agent_lifecycle, log_repair).
+        /// execution_outcome, auth_failure, key_management, agent_lifecycle, log_repair,
+        /// network_fetch).
         #[arg(long)]
         kind: Option<String>,
         /// Only records at or after this time: RFC 3339 (`2026-11-30T06:00:00Z`) or an age (`15m`, `2h`).
