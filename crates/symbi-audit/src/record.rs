@@ -321,14 +321,16 @@ impl Event {
         }
     }
 
-    /// `principal` (the runtime, or a person at the command line) is about to fetch `url` for
-    /// `purpose`; written before the host is resolved, so no request leaves without its record.
+    /// `principal` (the runtime, or a person at the command line) is allowed to fetch `url` for
+    /// `purpose`, and is about to; written before the host is resolved, so no request leaves
+    /// without its record. The decision is `Allow`; the policy names what allowed it.
     pub fn network_fetch(principal: impl Into<String>, url: impl Into<String>, purpose: impl Into<String>) -> Self {
         Self {
             principal: Some(principal.into()),
             action: Some("fetch".to_owned()),
             resource: Some(url.into()),
             reason: Some(purpose.into()),
+            decision: Some(Decision::Allow),
             ..Self::new(EventKind::NetworkFetch)
         }
     }
