@@ -90,11 +90,20 @@ pub struct LocalFileResolver {
     cache: Arc<Mutex<HashMap<PathBuf, Cached>>>,
 }
 
-/// A decoded file and the stamp (modification time, length) it was read at.
+/// A decoded file and the stamp it was read at.
 #[derive(Debug, Clone)]
 struct Cached {
-    stamp: (Option<SystemTime>, u64),
+    stamp: Stamp,
     document: CachedDocument,
+}
+
+/// What tells one version of a file from the next: its modification time and length. A rewrite
+/// to the same length within one tick of the file system's clock goes unseen until the next
+/// change; files without a modification time are never cached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Stamp {
+    modified: Option<SystemTime>,
+    len: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -111,16 +120,17 @@ impl LocalFileResolver {
 
     /// The cached document of `path` if the file still has the stamp it was read at, else
     /// `None`; `Err` when the file cannot be looked at (missing included).
-    fn cached(&self, path: &Path) -> std::io::Result<(Option<CachedDocument>, (Option<SystemTime>, u64))> {
+    fn cached(&self, path: &Path) -> std::io::Result<(Option<CachedDocument>, Stamp)> {
         let meta = std::fs::metadata(path)?;
-        let stamp = (meta.modified().ok(), meta.len());
+        let stamp = Stamp { modified: meta.modified().ok(), len: meta.len() };
         // The cache holds only whole entries, so a poisoned lock still guards valid data.
         let cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
-        let hit = cache.get(path).filter(|c| c.stamp.0.is_some() && c.stamp == stamp).map(|c| c.document.clone());
+        let hit =
+            cache.get(path).filter(|c| c.stamp.modified.is_some() && c.stamp == stamp).map(|c| c.document.clone());
         Ok((hit, stamp))
     }
 
-    fn remember(&self, path: PathBuf, stamp: (Option<SystemTime>, u64), document: CachedDocument) {
+    fn remember(&self, path: PathBuf, stamp: Stamp, document: CachedDocument) {
         let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
         cache.insert(path, Cached { stamp, document });
     }

@@ -82,24 +82,23 @@ impl TrustFetcher {
             cache_ttl: trust.cache_ttl,
             addresses,
         };
-        let transport = |purpose| -> Arc<dyn Transport> {
-            Arc::new(AuditedTransport {
-                client: Arc::clone(&client),
-                handle: handle.clone(),
-                recorder: Arc::clone(&recorder),
-                principal: principal.to_owned(),
-                purpose,
-                allowed_by: if trust.dangerous_allow_loopback {
-                    "symbiont.toml [trust] fetch, dangerous_allow_loopback"
-                } else {
-                    "symbiont.toml [trust] fetch"
-                },
-            })
+        let schemapin = AuditedTransport {
+            client,
+            handle,
+            recorder,
+            principal: principal.to_owned(),
+            purpose: "SchemaPin discovery",
+            allowed_by: if trust.dangerous_allow_loopback {
+                "symbiont.toml [trust] fetch, dangerous_allow_loopback"
+            } else {
+                "symbiont.toml [trust] fetch"
+            },
         };
+        let agentpin = AuditedTransport { purpose: "AgentPin discovery", ..schemapin.clone() };
         Self {
-            schemapin: Fetcher::new(transport("SchemaPin discovery"), limits),
+            schemapin: Fetcher::new(Arc::new(schemapin), limits),
             // AgentPin's specification: redirects are not followed, a 3xx fails the fetch.
-            agentpin: Fetcher::new(transport("AgentPin discovery"), FetcherConfig { max_redirects: 0, ..limits }),
+            agentpin: Fetcher::new(Arc::new(agentpin), FetcherConfig { max_redirects: 0, ..limits }),
         }
     }
 
@@ -145,7 +144,7 @@ impl Resolver for TrustFetcher {
 }
 
 /// The [`Transport`] on the runtime's client that records each request before and after.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct AuditedTransport {
     client: Arc<HttpClient>,
     handle: tokio::runtime::Handle,
