@@ -76,7 +76,7 @@ pub use key::{KeyError, PublicKey, SigningKey};
 pub use mutual::{Challenge, ChallengeError, MemoryNonceStore, NonceStore, Response, verify_response};
 pub use pin::{MemoryPinStore, PinCandidate, PinOutcome, PinStore, PinStoreError};
 pub use provision::{AgentIdentity, KeygenRequest, keygen};
-pub use resolver::{LocalFileResolver, ResolveError, Resolver};
+pub use resolver::{ChainResolver, LocalFileResolver, ResolveError, Resolver};
 pub use revocation::{RevocationDocument, RevocationReason};
 pub use signature::SignatureError;
 pub use time::UnixTime;

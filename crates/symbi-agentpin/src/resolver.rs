@@ -1,12 +1,14 @@
 //! Where discovery and revocation documents come from. This crate does no network I/O: the
 //! runtime implements [`Resolver`] over HTTPS (or fetches asynchronously into a
-//! [`crate::TrustBundle`] first), and [`LocalFileResolver`] reads documents from a directory for
-//! offline and air-gapped use.
+//! [`crate::TrustBundle`] first), [`LocalFileResolver`] reads documents from a directory for
+//! offline and air-gapped use, and [`ChainResolver`] asks one source after another.
 
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::SystemTime;
 
 use crate::discovery::{DiscoveryDocument, MAX_DISCOVERY_BYTES, is_domain};
 use crate::json::DocumentError;
@@ -52,6 +54,14 @@ pub enum ResolveError {
         /// The domain.
         domain: String,
     },
+    /// Fetching a document failed (refused URL or address, transport, status, size, time).
+    #[error("cannot fetch `{url}`: {reason}")]
+    Fetch {
+        /// The URL asked for.
+        url: String,
+        /// Why, in the fetcher's words.
+        reason: String,
+    },
 }
 
 /// A source of discovery and revocation documents, keyed by domain.
@@ -70,15 +80,59 @@ pub trait Resolver: Send + Sync {
 
 /// Reads `{dir}/{domain}.json` and `{dir}/{domain}.revocations.json`, the layout of the
 /// ecosystem's local-file resolver. A missing revocation file means "no revocations".
+///
+/// Decoded documents are kept and reused while the file's modification time and length stay
+/// the same, so a long-lived resolver reads and decodes a file once per change, not per call.
+/// Clones share that cache.
 #[derive(Debug, Clone)]
 pub struct LocalFileResolver {
     dir: PathBuf,
+    cache: Arc<Mutex<HashMap<PathBuf, Cached>>>,
+}
+
+/// A decoded file and the stamp it was read at.
+#[derive(Debug, Clone)]
+struct Cached {
+    stamp: Stamp,
+    document: CachedDocument,
+}
+
+/// What tells one version of a file from the next: its modification time and length. A rewrite
+/// to the same length within one tick of the file system's clock goes unseen until the next
+/// change; files without a modification time are never cached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Stamp {
+    modified: Option<SystemTime>,
+    len: u64,
+}
+
+#[derive(Debug, Clone)]
+enum CachedDocument {
+    Discovery(Arc<DiscoveryDocument>),
+    Revocation(Arc<RevocationDocument>),
 }
 
 impl LocalFileResolver {
     /// A resolver over `dir`.
     pub fn new(dir: impl Into<PathBuf>) -> Self {
-        Self { dir: dir.into() }
+        Self { dir: dir.into(), cache: Arc::default() }
+    }
+
+    /// The cached document of `path` if the file still has the stamp it was read at, else
+    /// `None`; `Err` when the file cannot be looked at (missing included).
+    fn cached(&self, path: &Path) -> std::io::Result<(Option<CachedDocument>, Stamp)> {
+        let meta = std::fs::metadata(path)?;
+        let stamp = Stamp { modified: meta.modified().ok(), len: meta.len() };
+        // The cache holds only whole entries, so a poisoned lock still guards valid data.
+        let cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
+        let hit =
+            cache.get(path).filter(|c| c.stamp.modified.is_some() && c.stamp == stamp).map(|c| c.document.clone());
+        Ok((hit, stamp))
+    }
+
+    fn remember(&self, path: PathBuf, stamp: Stamp, document: CachedDocument) {
+        let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
+        cache.insert(path, Cached { stamp, document });
     }
 
     fn path(&self, domain: &str, suffix: &str) -> Result<PathBuf, ResolveError> {
@@ -94,25 +148,89 @@ impl LocalFileResolver {
 impl Resolver for LocalFileResolver {
     fn discovery(&self, domain: &str) -> Result<Arc<DiscoveryDocument>, ResolveError> {
         let path = self.path(domain, ".json")?;
-        let bytes = read_capped(&path, MAX_DISCOVERY_BYTES).map_err(|source| match source.kind() {
+        let io_error = |source: std::io::Error| match source.kind() {
             std::io::ErrorKind::NotFound => ResolveError::NotFound { domain: domain.to_owned() },
             _ => ResolveError::Io { path: path.clone(), source },
-        })?;
-        let doc = DiscoveryDocument::from_json(&bytes)
-            .map_err(|source| ResolveError::Invalid { origin: path.display().to_string(), source })?;
-        Ok(Arc::new(doc))
+        };
+        let (hit, stamp) = self.cached(&path).map_err(io_error)?;
+        if let Some(CachedDocument::Discovery(doc)) = hit {
+            return Ok(doc);
+        }
+        let bytes = read_capped(&path, MAX_DISCOVERY_BYTES).map_err(io_error)?;
+        let doc = Arc::new(
+            DiscoveryDocument::from_json(&bytes)
+                .map_err(|source| ResolveError::Invalid { origin: path.display().to_string(), source })?,
+        );
+        self.remember(path, stamp, CachedDocument::Discovery(Arc::clone(&doc)));
+        Ok(doc)
     }
 
     fn revocation(&self, domain: &str) -> Result<Option<Arc<RevocationDocument>>, ResolveError> {
         let path = self.path(domain, ".revocations.json")?;
+        let (hit, stamp) = match self.cached(&path) {
+            Ok(found) => found,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(source) => return Err(ResolveError::Io { path, source }),
+        };
+        if let Some(CachedDocument::Revocation(doc)) = hit {
+            return Ok(Some(doc));
+        }
         let bytes = match read_capped(&path, MAX_REVOCATION_BYTES) {
             Ok(bytes) => bytes,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(source) => return Err(ResolveError::Io { path, source }),
         };
-        let doc = RevocationDocument::from_json(&bytes)
-            .map_err(|source| ResolveError::Invalid { origin: path.display().to_string(), source })?;
-        Ok(Some(Arc::new(doc)))
+        let doc = Arc::new(
+            RevocationDocument::from_json(&bytes)
+                .map_err(|source| ResolveError::Invalid { origin: path.display().to_string(), source })?,
+        );
+        self.remember(path, stamp, CachedDocument::Revocation(Arc::clone(&doc)));
+        Ok(Some(doc))
+    }
+}
+
+/// Asks each resolver in turn. The first that has a discovery document for the domain answers
+/// both the discovery and the revocation question, so a domain's revocations always come from
+/// the same source as its keys. Only [`ResolveError::NotFound`] passes the question on; any other
+/// failure is the answer (a local file that does not decode is not papered over by a fetch).
+#[derive(Clone, Default)]
+pub struct ChainResolver {
+    sources: Vec<Arc<dyn Resolver>>,
+}
+
+impl std::fmt::Debug for ChainResolver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChainResolver").field("sources", &self.sources.len()).finish()
+    }
+}
+
+impl ChainResolver {
+    /// A chain over `sources`, asked in order.
+    pub fn new(sources: Vec<Arc<dyn Resolver>>) -> Self {
+        Self { sources }
+    }
+
+    /// The first source with a discovery document for `domain`, and that document.
+    fn first(&self, domain: &str) -> Result<(&dyn Resolver, Arc<DiscoveryDocument>), ResolveError> {
+        for source in &self.sources {
+            match source.discovery(domain) {
+                Ok(doc) => return Ok((&**source, doc)),
+                Err(ResolveError::NotFound { .. }) => {}
+                Err(other) => return Err(other),
+            }
+        }
+        Err(ResolveError::NotFound { domain: domain.to_owned() })
+    }
+}
+
+impl Resolver for ChainResolver {
+    fn discovery(&self, domain: &str) -> Result<Arc<DiscoveryDocument>, ResolveError> {
+        self.first(domain).map(|(_, doc)| doc)
+    }
+
+    fn revocation(&self, domain: &str) -> Result<Option<Arc<RevocationDocument>>, ResolveError> {
+        let (source, _) = self.first(domain)?;
+        source.revocation(domain)
     }
 }
 

@@ -177,3 +177,47 @@ fn mutual_authentication_checks_echo_age_key_signature_and_replay() {
         Err(ChallengeError::KeyNotFound { .. })
     ));
 }
+
+#[test]
+fn a_local_document_is_decoded_once_per_change() {
+    use symbi_agentpin::Resolver as _;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("agents.example.com.json");
+    fs::write(&path, seed_identity().discovery().to_json()).unwrap();
+    let resolver = LocalFileResolver::new(dir.path());
+    let first = resolver.discovery("agents.example.com").unwrap();
+    let again = resolver.discovery("agents.example.com").unwrap();
+    assert!(std::sync::Arc::ptr_eq(&first, &again), "an unchanged file is not decoded again");
+
+    // Another key for the domain (a longer file, so the change shows even within one tick of the
+    // file system's clock) is read at once.
+    let replaced = seed_identity();
+    fs::write(&path, format!("{}\n", replaced.discovery().to_json())).unwrap();
+    let now = resolver.discovery("agents.example.com").unwrap();
+    assert_eq!(now.public_keys(), replaced.discovery().public_keys());
+    fs::remove_file(&path).unwrap();
+    assert!(matches!(resolver.discovery("agents.example.com"), Err(ResolveError::NotFound { .. })));
+}
+
+#[test]
+fn a_chain_answers_revocation_from_the_source_that_answered_discovery() {
+    use std::sync::Arc;
+    use symbi_agentpin::{ChainResolver, Resolver};
+    let identity = seed_identity();
+    let local = tempfile::tempdir().unwrap();
+    let mut bundle = TrustBundle::new(NOW);
+    bundle.insert_discovery(identity.discovery().clone());
+    let mut revocations = RevocationDocument::new("agents.example.com", NOW).unwrap();
+    revocations.revoke_agent("planner-01", RevocationReason::PrivilegeWithdrawn, NOW);
+    bundle.insert_revocation(revocations);
+    let sources: Vec<Arc<dyn Resolver>> = vec![Arc::new(LocalFileResolver::new(local.path())), Arc::new(bundle)];
+    let chain = ChainResolver::new(sources);
+    let (pins, config) = (MemoryPinStore::new(), VerifierConfig::default());
+    let refused = Verifier::new(&chain, &pins, &config).verify_at(identity.credential().jwt(), None, NOW).unwrap_err();
+    assert_eq!(refused.code(), ErrorCode::AgentInactive, "the bundle's revocations apply: {refused}");
+
+    // A local document that does not decode is the answer, not a reason to ask the next source.
+    fs::write(local.path().join("agents.example.com.json"), "{").unwrap();
+    assert!(matches!(chain.discovery("agents.example.com"), Err(ResolveError::Invalid { .. })));
+    assert!(matches!(chain.discovery("nobody.example.com"), Err(ResolveError::NotFound { .. })));
+}

@@ -28,11 +28,14 @@ pub enum EventKind {
     ExecutionOutcome,
     /// The log repaired itself on open (a torn tail after a crash was cut off).
     LogRepair,
+    /// The runtime is about to reach another machine on its own behalf (a SchemaPin or AgentPin
+    /// discovery or revocation document); recorded before the name is resolved.
+    NetworkFetch,
 }
 
 impl EventKind {
     /// Every kind, in code order.
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 9] = [
         Self::AuthFailure,
         Self::KeyManagement,
         Self::AgentLifecycle,
@@ -41,6 +44,7 @@ impl EventKind {
         Self::ApprovalTimeout,
         Self::ExecutionOutcome,
         Self::LogRepair,
+        Self::NetworkFetch,
     ];
 
     /// The snake_case name used in JSON and on the command line.
@@ -54,6 +58,7 @@ impl EventKind {
             Self::ApprovalTimeout => "approval_timeout",
             Self::ExecutionOutcome => "execution_outcome",
             Self::LogRepair => "log_repair",
+            Self::NetworkFetch => "network_fetch",
         }
     }
 
@@ -62,7 +67,7 @@ impl EventKind {
         Self::ALL.into_iter().find(|kind| kind.as_str() == name)
     }
 
-    /// The one-byte code in the canonical encoding (1 to 8, in the order of [`EventKind::ALL`]).
+    /// The one-byte code in the canonical encoding (1 to 9, in the order of [`EventKind::ALL`]).
     pub(crate) const fn code(self) -> u8 {
         match self {
             Self::AuthFailure => 1,
@@ -73,6 +78,7 @@ impl EventKind {
             Self::ApprovalTimeout => 6,
             Self::ExecutionOutcome => 7,
             Self::LogRepair => 8,
+            Self::NetworkFetch => 9,
         }
     }
 
@@ -312,6 +318,20 @@ impl Event {
             outcome: Some(outcome),
             duration_ms: Some(duration_ms),
             ..Self::new(EventKind::ExecutionOutcome)
+        }
+    }
+
+    /// `principal` (the runtime, or a person at the command line) is allowed to fetch `url` for
+    /// `purpose`, and is about to; written before the host is resolved, so no request leaves
+    /// without its record. The decision is `Allow`; the policy names what allowed it.
+    pub fn network_fetch(principal: impl Into<String>, url: impl Into<String>, purpose: impl Into<String>) -> Self {
+        Self {
+            principal: Some(principal.into()),
+            action: Some("fetch".to_owned()),
+            resource: Some(url.into()),
+            reason: Some(purpose.into()),
+            decision: Some(Decision::Allow),
+            ..Self::new(EventKind::NetworkFetch)
         }
     }
 

@@ -16,6 +16,11 @@ use serde::Deserialize;
 use symbi_policy::{CommunicationAction, CommunicationRule, Effect, RuleSpec};
 use zeroize::Zeroizing;
 
+pub use self::network::{NetworkSettings, TrustSettings};
+use self::network::{RawNetwork, RawTrust};
+
+mod network;
+
 /// The configuration file's name inside a project directory.
 pub const FILE_NAME: &str = "symbiont.toml";
 
@@ -45,6 +50,10 @@ pub struct Config {
     pub audit: AuditSettings,
     /// How ToolClad tools reach the network.
     pub tools: ToolSettings,
+    /// Outbound connections: extra certificate authorities, pinned addresses.
+    pub network: NetworkSettings,
+    /// Fetching SchemaPin and AgentPin documents over HTTPS.
+    pub trust: TrustSettings,
 }
 
 /// `[tools]`: how the `http` backend reaches the network.
@@ -211,6 +220,8 @@ impl Default for Config {
             approval_timeout: Duration::from_secs(300),
             audit: AuditSettings { checkpoint_every: 10_000, checkpoint_interval: Duration::from_secs(60) },
             tools: ToolSettings::default(),
+            network: NetworkSettings::default(),
+            trust: TrustSettings::default(),
         }
     }
 }
@@ -229,6 +240,8 @@ impl PartialEq for Config {
             && self.approval_timeout == other.approval_timeout
             && self.audit == other.audit
             && self.tools == other.tools
+            && self.network == other.network
+            && self.trust == other.trust
     }
 }
 
@@ -261,6 +274,7 @@ impl Config {
         if config.agents_dir.is_relative() {
             config.agents_dir = project_dir.join(&config.agents_dir);
         }
+        config.network.anchor(project_dir);
         Ok(config)
     }
 }
@@ -381,6 +395,10 @@ struct RawConfig {
     audit: RawAudit,
     #[serde(default)]
     tools: RawTools,
+    #[serde(default)]
+    network: RawNetwork,
+    #[serde(default)]
+    trust: RawTrust,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -478,7 +496,10 @@ struct RawRateLimit {
 
 impl RawConfig {
     fn apply(self, config: &mut Config) -> Result<(), ConfigError> {
-        let Self { runtime, log, api, policy, groups, communication_policy, approvals, audit, tools } = self;
+        let Self { runtime, log, api, policy, groups, communication_policy, approvals, audit, tools, network, trust } =
+            self;
+        network.apply(&mut config.network)?;
+        trust.apply(&mut config.trust)?;
         if let Some(v) = tools.dangerous_allow_internal_http {
             config.tools.dangerous_allow_internal_http = v;
         }

@@ -70,8 +70,9 @@ pub struct Governor {
     changes: tokio::sync::Mutex<()>,
     approvals: ApprovalQueue,
     tools: Tools,
-    /// Where the AgentPin discovery documents credentials are verified against live.
-    identity_dir: PathBuf,
+    /// Where the AgentPin documents credentials are verified against come from: the data
+    /// directory's files, then HTTPS when `[trust] fetch` allows.
+    identity: identity::Identity,
     /// Entity data of recent decisions, emptied whenever the state it describes changes.
     entity_cache: EntityCache,
 }
@@ -166,6 +167,9 @@ pub enum GovernorError {
     /// A ToolClad manifest (or the scope file) is invalid.
     #[error(transparent)]
     Tools(#[from] symbi_toolclad::LoadErrors),
+    /// The outbound client cannot be set up (`[network]`).
+    #[error(transparent)]
+    Network(#[from] crate::http_client::NetworkError),
     /// The agent files have errors; nothing changed.
     #[error(transparent)]
     AgentFiles(#[from] AgentFileError),
@@ -214,12 +218,21 @@ impl Governor {
         let catalog = tokio::task::spawn_blocking(move || Catalog::load(&dir))
             .await
             .map_err(|e| StoreError::Backend { reason: e.to_string() })??;
-        let tools = Tools::new(catalog, config.data_dir.join("evidence"), project_dir.clone(), config.tools);
+        // The runtime's one outbound client: `[http]` tools and discovery fetches share it.
+        let client = Arc::new(crate::http_client::HttpClient::new(&config.network)?);
+        let tools = Tools::new(
+            catalog,
+            config.data_dir.join("evidence"),
+            project_dir.clone(),
+            config.tools,
+            Arc::clone(&client),
+        );
         let empty =
             Arc::new(InForce { policies: Arc::new(Policies::empty()), set_hash: symbi_audit::Sha256Hash::default() });
         let governor = Self {
             store,
             in_force: RwLock::new(empty),
+            identity: identity::Identity::new(config, client, Arc::clone(&audit)),
             audit,
             policy_dir: config.policy.dir.clone(),
             agents_dir: config.agents_dir.clone(),
@@ -230,7 +243,6 @@ impl Governor {
             agent_dsl: RwLock::default(),
             changes: tokio::sync::Mutex::new(()),
             approvals: ApprovalQueue::new(config.approval_timeout),
-            identity_dir: config.data_dir.join("agentpin"),
             tools,
             entity_cache: EntityCache::default(),
         };

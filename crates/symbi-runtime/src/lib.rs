@@ -50,6 +50,7 @@ mod publisher;
 mod resources;
 mod server;
 mod store;
+mod trust_fetch;
 
 /// The runtime's version, as reported by `/health` and `/status`.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -63,15 +64,17 @@ pub use api::openapi;
 pub use approvals::{ApprovalQueue, Hold, Resolution, ResolveError};
 pub use audit_replay::{Difference, ReplayReport, Replayer};
 pub use auth::{AuthError, Authenticator, Principal};
-pub use config::{Config, ConfigError, LogFormat, ToolSettings};
+pub use config::{Config, ConfigError, LogFormat, NetworkSettings, ToolSettings, TrustSettings};
 pub use data_dir::{DataDir, DataDirError, audit_dir};
 pub use governor::{
     Authorization, Communication, CredentialRefused, Governor, GovernorError, Refusal, ToolRunError, VerifiedAgent,
     decision_record, tool_facts,
 };
+pub use http_client::NetworkError;
 pub use keys::{IssuedToken, KeyError, KeyId, KeyScope, StoredKey, issue as issue_key};
 pub use publisher::{Publisher, PublisherError, publisher_dir};
 pub use server::{Runtime, RuntimeError};
 pub use store::{
     AgentCounts, AgentUpdate, Revocation, SqliteStore, Store, StoreError, StoredAgentPolicy, StoredPolicy, StoredRule,
 };
+pub use trust_fetch::{FetchRecorder, TrustFetcher};

@@ -81,6 +81,7 @@ pub(crate) enum Command {
   symbi schemapin keygen --developer \"Example Tools\"     the runtime's publisher key
   symbi schemapin sign --tool file_hash > file_hash.signed.json
   symbi schemapin verify weather.signed.json --domain tools.example.com --discovery schemapin.json
+  symbi schemapin verify weather.signed.json --domain tools.example.com   fetched over HTTPS
   symbi schemapin pin --tool get_weather --domain tools.example.com --discovery schemapin.json --force
   symbi schemapin list
 
@@ -126,6 +127,11 @@ pub(crate) enum SchemapinAction {
     },
     /// Verify a signed schema against its domain's discovery document and the key pins. Exit 1
     /// with the ecosystem's error code when it is refused.
+    ///
+    /// Without --discovery the document is fetched from
+    /// https://<domain>/.well-known/schemapin.json (and its revocation endpoint, fail-closed)
+    /// under `[trust]` in symbiont.toml: HTTPS only, no redirect to a private address, size and
+    /// time limits; each request is recorded in the audit log first.
     Verify {
         /// The signed schema (`{schema, signature, …}`).
         signed: PathBuf,
@@ -133,11 +139,15 @@ pub(crate) enum SchemapinAction {
         #[arg(long)]
         domain: String,
         /// The domain's discovery document (`/.well-known/schemapin.json`), saved to a file.
+        /// Without it the document is fetched over HTTPS.
         #[arg(long, value_name = "FILE")]
-        discovery: PathBuf,
-        /// The domain's standalone revocation document, if it publishes one.
-        #[arg(long, value_name = "FILE")]
+        discovery: Option<PathBuf>,
+        /// The domain's standalone revocation document, if it publishes one (with --discovery).
+        #[arg(long, value_name = "FILE", requires = "discovery")]
         revocation: Option<PathBuf>,
+        /// Never fetch: without --discovery the schema is refused (DISCOVERY_FETCH_FAILED).
+        #[arg(long)]
+        offline: bool,
         /// The tool name (default: the schema's `name`).
         #[arg(long)]
         tool: Option<String>,
@@ -260,15 +270,25 @@ pub(crate) enum AgentpinAction {
     /// Verify a credential (argument, or stdin with `-`) with all twelve AgentPin steps against
     /// this project's discovery documents, or a trust bundle. Exit 1 with the ecosystem's error
     /// code when it is refused.
+    ///
+    /// A domain with no document in `<data_dir>/agentpin/` is looked up at
+    /// https://<domain>/.well-known/agent-identity.json (and its revocation endpoint,
+    /// fail-closed) under `[trust]` in symbiont.toml: HTTPS only, no redirects, size and time
+    /// limits; each request is recorded in the audit log first. --offline or `[trust] fetch =
+    /// false` keeps verification to local documents.
     Verify {
         /// The compact JWT, or `-` for stdin.
         credential: Option<String>,
         /// The audience this verifier is (checked against `aud`).
         #[arg(long)]
         audience: Option<String>,
-        /// A trust bundle (JSON) to resolve discovery and revocation documents from instead.
+        /// A trust bundle (JSON) to resolve discovery and revocation documents from instead
+        /// (nothing is fetched).
         #[arg(long, value_name = "FILE")]
         bundle: Option<PathBuf>,
+        /// Never fetch: a domain with no local document is refused (DISCOVERY_FETCH_FAILED).
+        #[arg(long)]
+        offline: bool,
         /// Print the result as JSON.
         #[arg(long)]
         json: bool,
@@ -316,7 +336,8 @@ pub(crate) enum AuditAction {
         #[arg(long, value_enum)]
         decision: Option<DecisionArg>,
         /// Only records of this kind (decision, approval_resolved, approval_timeout,
-        /// execution_outcome, auth_failure, key_management, agent_lifecycle, log_repair).
+        /// execution_outcome, auth_failure, key_management, agent_lifecycle, log_repair,
+        /// network_fetch).
         #[arg(long)]
         kind: Option<String>,
         /// Only records at or after this time: RFC 3339 (`2026-11-30T06:00:00Z`) or an age (`15m`, `2h`).

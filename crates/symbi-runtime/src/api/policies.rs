@@ -146,6 +146,11 @@ pub(super) fn governor_error(e: GovernorError) -> ApiError {
             ApiError::InvalidRequest { message: e.to_string(), details: None }
         }
         GovernorError::Store(e) => ApiError::Store(e),
+        // Only opening the Governor sets up the outbound client; no route reaches this.
+        GovernorError::Network(e) => {
+            tracing::error!(error = %e, "outbound client failure");
+            ApiError::Internal { context: "the outbound client" }
+        }
         GovernorError::Audit { reason } => {
             tracing::error!(%reason, "audit log failure; the change was not made");
             ApiError::AuditUnavailable

@@ -144,3 +144,34 @@ fn groups_and_policy_dir() {
     assert_eq!(c.groups.tools["approved"], ["search"]);
     assert!(c.policy.dir.ends_with("rules"));
 }
+
+#[test]
+fn network_and_trust_sections_apply() {
+    let c = load(
+        Some(
+            r#"
+[network]
+extra_ca_files = ["certs/dev-ca.pem"]
+[network.resolve]
+"Agents.Example.Test." = "127.0.0.1:8443"
+[trust]
+fetch = false
+max_document_bytes = 1024
+fetch_timeout_ms = 250
+cache_ttl_secs = 0
+dangerous_allow_loopback = true
+"#,
+        ),
+        &[],
+    )
+    .unwrap();
+    assert!(c.network.extra_ca_files[0].is_absolute() && c.network.extra_ca_files[0].ends_with("certs/dev-ca.pem"));
+    assert_eq!(c.network.resolve["agents.example.test"], "127.0.0.1:8443".parse().unwrap());
+    assert!(!c.trust.fetch && c.trust.dangerous_allow_loopback);
+    assert_eq!((c.trust.max_document_bytes, c.trust.fetch_timeout), (1024, Duration::from_millis(250)));
+    for bad in ["[network.resolve]\n\"a b\" = \"127.0.0.1:1\"\n", "[network.resolve]\n\"a.test\" = \"127.0.0.1\"\n"] {
+        let err = load(Some(bad), &[]).unwrap_err().to_string();
+        assert!(err.contains("network.resolve"), "{err}");
+    }
+    assert!(load(Some("[trust]\nfetch_timeout_ms = 0\n"), &[]).is_err());
+}

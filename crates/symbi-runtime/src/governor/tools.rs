@@ -14,7 +14,7 @@ use symbi_toolclad::{
 
 use super::{Governor, GovernorError, Refusal, VerifiedAgent};
 use crate::config::{Groups, ToolSettings};
-use crate::http_client::HyperTransport;
+use crate::http_client::{HttpClient, ToolTransport};
 use crate::store::StoreError;
 
 /// The tools a project defines and the one executor that runs them.
@@ -30,15 +30,21 @@ pub(crate) struct Tools {
 
 impl Tools {
     /// Tools from `catalog`, run in `work_dir` with evidence kept under `evidence_dir`; `[http]`
-    /// tools are sent by the runtime's transport on the current tokio runtime, through the SSRF
+    /// tools are sent by the runtime's `client` on the current tokio runtime, through the SSRF
     /// guard `settings` choose.
-    pub(crate) fn new(catalog: Catalog, evidence_dir: PathBuf, work_dir: PathBuf, settings: ToolSettings) -> Self {
+    pub(crate) fn new(
+        catalog: Catalog,
+        evidence_dir: PathBuf,
+        work_dir: PathBuf,
+        settings: ToolSettings,
+        client: Arc<HttpClient>,
+    ) -> Self {
         let guard = if settings.dangerous_allow_internal_http {
             SsrfGuard::dangerous_allow_internal()
         } else {
             SsrfGuard::new()
         };
-        let transport = HyperTransport::new(tokio::runtime::Handle::current(), DEFAULT_OUTPUT_CAP);
+        let transport = ToolTransport::new(client, tokio::runtime::Handle::current(), DEFAULT_OUTPUT_CAP);
         let executor =
             Arc::new(Executor::new(Arc::new(symbi_toolclad::NativeLauncher)).with_http(Arc::new(transport), guard));
         Self { catalog: RwLock::new(Arc::new(catalog)), executor, evidence_dir, work_dir }

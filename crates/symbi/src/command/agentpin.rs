@@ -5,21 +5,21 @@
 //! it at `https://<domain>/.well-known/agent-identity.json`), `<domain>.revocations.json` its
 //! revocations when there are any, and `keys/<domain>/<agent-id>.pem` each agent's private key
 //! (mode 0600). It is the layout the ecosystem's local-file resolver reads, so `verify` checks
-//! credentials of these domains offline.
+//! credentials of these domains offline; other domains' documents are fetched over HTTPS.
 
 use std::fs;
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::{Context as _, anyhow};
 use serde_json::{Value, json};
 use symbi_agentpin::{
-    AgentDeclaration, Capability, DiscoveryDocument, EntityType, ErrorCode, IssueRequest, IssuedCredential, Jwk,
-    KeygenRequest, LocalFileResolver, PinCandidate, SandboxTier, SigningKey, TrustBundle, UnixTime, Verifier,
-    VerifierConfig,
+    AgentDeclaration, Capability, ChainResolver, DiscoveryDocument, EntityType, ErrorCode, IssueRequest,
+    IssuedCredential, Jwk, KeygenRequest, LocalFileResolver, PinCandidate, Resolver, SandboxTier, SigningKey,
+    TrustBundle, UnixTime, Verifier, VerifierConfig,
 };
-
-use symbi_runtime::{DataDir, SqliteStore};
+use symbi_runtime::{Config, DataDir, SqliteStore};
 
 use crate::Outcome;
 use crate::cli::{AgentpinAction, AgentpinArgs, KeygenArgs};
@@ -81,7 +81,7 @@ pub(crate) fn run(args: AgentpinArgs) -> Outcome {
             print_credential(&credential, json, None);
             Ok(Exit::Success)
         }
-        AgentpinAction::Verify { credential, audience, bundle, json } => {
+        AgentpinAction::Verify { credential, audience, bundle, offline, json } => {
             let jwt = match credential.as_deref() {
                 Some("-") | None => {
                     let mut text = String::new();
@@ -90,7 +90,9 @@ pub(crate) fn run(args: AgentpinArgs) -> Outcome {
                 }
                 Some(text) => text.to_owned(),
             };
-            verify(&config.data_dir, jwt.trim(), audience.as_deref(), bundle.as_deref(), json)
+            let fetch = config.trust.fetch && !offline && bundle.is_none();
+            let sources = Sources { bundle: bundle.as_deref(), fetch };
+            verify(&config, jwt.trim(), audience.as_deref(), &sources, json)
         }
         AgentpinAction::Discovery { domain } => {
             let path = store.discovery_file(&domain);
@@ -103,25 +105,39 @@ pub(crate) fn run(args: AgentpinArgs) -> Outcome {
     }
 }
 
-/// Verifies `jwt` with the twelve AgentPin steps against the project's own documents or a trust
-/// bundle, with the key pins kept in the project's store. A refusal prints the ecosystem's error
-/// code and exits 1; a refusal because a pinned domain presented another key is also recorded
-/// in the audit log.
-fn verify(data_dir: &Path, jwt: &str, audience: Option<&str>, bundle: Option<&Path>, json: bool) -> Outcome {
+/// Where `verify` finds documents: a trust bundle alone, or the project's files and then (when
+/// `fetch`) HTTPS.
+struct Sources<'a> {
+    bundle: Option<&'a Path>,
+    fetch: bool,
+}
+
+/// Verifies `jwt` with the twelve AgentPin steps against a trust bundle, or the project's own
+/// documents and then the domain's published ones, with the key pins kept in the project's store.
+/// A refusal prints the ecosystem's error code and exits 1; a refusal because a pinned domain
+/// presented another key is also recorded in the audit log.
+fn verify(config: &Config, jwt: &str, audience: Option<&str>, sources: &Sources<'_>, json: bool) -> Outcome {
+    let data_dir = config.data_dir.as_path();
     let pins = pin_store(data_dir)?;
-    let config = VerifierConfig::default();
-    let loaded;
-    let local = LocalFileResolver::new(Identities::new(data_dir).dir());
-    let resolver: &dyn symbi_agentpin::Resolver = match bundle {
-        Some(path) => {
+    let verifier_config = VerifierConfig::default();
+    let local: Arc<dyn Resolver> = Arc::new(LocalFileResolver::new(Identities::new(data_dir).dir()));
+    // The runtime that drives fetches lives as long as the verification.
+    let mut _driver = None;
+    let resolver: Arc<dyn Resolver> = match (sources.bundle, sources.fetch) {
+        (Some(path), _) => {
             let bytes = fs::read(path).with_context(|| format!("cannot read `{}`", path.display()))?;
-            loaded =
-                TrustBundle::from_json(&bytes).map_err(|e| Failure::invalid(anyhow!("`{}`: {e}", path.display())))?;
-            &loaded
+            Arc::new(
+                TrustBundle::from_json(&bytes).map_err(|e| Failure::invalid(anyhow!("`{}`: {e}", path.display())))?,
+            )
         }
-        None => &local,
+        (None, true) => {
+            let (runtime, fetcher) = super::trust_fetcher(config)?;
+            _driver = Some(runtime);
+            Arc::new(ChainResolver::new(vec![local, Arc::new(fetcher)]))
+        }
+        (None, false) => local,
     };
-    match Verifier::new(resolver, &pins, &config).verify(jwt, audience) {
+    match Verifier::new(&*resolver, &pins, &verifier_config).verify(jwt, audience) {
         Ok(verified) => {
             let caps: Vec<&str> = verified.capabilities().iter().map(Capability::as_str).collect();
             let tier = verified.sandbox_tier().map(SandboxTier::get);

@@ -34,6 +34,37 @@ fn cli_principal() -> String {
     format!("cli:uid={}", rustix::process::getuid().as_raw())
 }
 
+/// The HTTPS fetcher of SchemaPin and AgentPin documents under the project's `[trust]` and
+/// `[network]` settings, recording each request as done by this user, and the runtime that
+/// drives its requests (keep it alive while fetching).
+fn trust_fetcher(config: &Config) -> Result<(tokio::runtime::Runtime, symbi_runtime::TrustFetcher), Failure> {
+    // Multi-threaded, so the fetcher's blocking calls from this thread are driven by a worker.
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build()?;
+    let recorder = std::sync::Arc::new(CliRecorder { audit_dir: symbi_runtime::audit_dir(&config.data_dir) });
+    let fetcher = symbi_runtime::TrustFetcher::new(config, runtime.handle().clone(), recorder, &cli_principal())
+        .map_err(Failure::invalid)?;
+    Ok((runtime, fetcher))
+}
+
+/// Records fetches made at the command line, as [`record_event`] does, from a blocking caller.
+#[derive(Debug)]
+struct CliRecorder {
+    audit_dir: std::path::PathBuf,
+}
+
+impl symbi_runtime::FetchRecorder for CliRecorder {
+    fn record(&self, event: symbi_audit::Event) -> Result<(), String> {
+        let event = event.with_surface("cli");
+        match symbi_audit::AuditLog::open(&self.audit_dir, &symbi_audit::AuditConfig::default()) {
+            Ok(log) => log.append_blocking(event).map(drop).map_err(|e| e.to_string()),
+            Err(symbi_audit::OpenError::Locked { .. }) => {
+                symbi_audit::submit_to_inbox(&self.audit_dir, event).map_err(|e| e.to_string())
+            }
+            Err(e) => Err(e.to_string()),
+        }
+    }
+}
+
 /// Records `event` in the audit log in `audit_dir`: directly when no runtime holds the log, else
 /// through its inbox (the runtime appends it within a quarter of a second). Callers record a
 /// change before making it, and do not make it when this fails.

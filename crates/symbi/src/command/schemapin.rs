@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use anyhow::{Context as _, anyhow};
 use serde_json::{Value, json};
-use symbi_runtime::{DataDir, Publisher, SqliteStore, publisher_dir};
+use symbi_runtime::{Config, DataDir, Publisher, SqliteStore, publisher_dir};
 use symbi_schemapin::{
     DiscoveryDocument, Domain, Fingerprint, PinMode, PinStore, RevocationDocument, SchemaRequest, SignedSchema,
     SigningKey, ToolName, Verifier, VerifierConfig, VerifyError,
@@ -21,15 +21,16 @@ use crate::exit::{Exit, Failure};
 
 pub(crate) fn run(args: SchemapinArgs) -> Outcome {
     let config = super::load_config(&args.dir)?;
-    let project = Project { dir: args.dir.clone(), data_dir: config.data_dir };
+    let project = Project { dir: args.dir.clone(), data_dir: config.data_dir.clone() };
     match args.action {
         SchemapinAction::Keygen { developer, force, json } => project.keygen(developer.as_deref(), force, json),
         SchemapinAction::Sign { schema, tool, kid, output } => {
             project.sign(schema.as_deref(), tool.as_deref(), kid, output.as_deref())
         }
-        SchemapinAction::Verify { signed, domain, discovery, revocation, tool, pin_mode, json } => {
-            let request = VerifyArgs { signed, domain, discovery, revocation, tool, pin_mode, json };
-            project.verify(&request)
+        SchemapinAction::Verify { signed, domain, discovery, revocation, offline, tool, pin_mode, json } => {
+            let fetch = config.trust.fetch && !offline;
+            let request = VerifyArgs { signed, domain, discovery, revocation, fetch, tool, pin_mode, json };
+            project.verify(&config, &request)
         }
         SchemapinAction::Pin { tool, domain, discovery, fingerprint, force } => {
             project.pin(&tool, &domain, discovery.as_deref(), fingerprint.as_deref(), force)
@@ -43,8 +44,10 @@ pub(crate) fn run(args: SchemapinArgs) -> Outcome {
 struct VerifyArgs {
     signed: PathBuf,
     domain: String,
-    discovery: PathBuf,
+    /// A saved discovery document; without it the document is fetched (when `fetch`).
+    discovery: Option<PathBuf>,
     revocation: Option<PathBuf>,
+    fetch: bool,
     tool: Option<String>,
     pin_mode: String,
     json: bool,
@@ -126,19 +129,38 @@ impl Project {
         Ok(Exit::Success)
     }
 
-    fn verify(&self, args: &VerifyArgs) -> Outcome {
+    fn verify(&self, config: &Config, args: &VerifyArgs) -> Outcome {
         let signed = SignedSchema::from_json(&read(&args.signed)?)
             .map_err(|e| Failure::invalid(anyhow!("`{}`: {e}", args.signed.display())))?;
-        let discovery = DiscoveryDocument::from_json(&read(&args.discovery)?)
-            .map_err(|e| Failure::invalid(anyhow!("`{}`: {e}", args.discovery.display())))?;
-        let revocation = match &args.revocation {
-            Some(path) => Some(
-                RevocationDocument::from_json(&read(path)?)
-                    .map_err(|e| Failure::invalid(anyhow!("`{}`: {e}", path.display())))?,
-            ),
-            None => None,
-        };
         let domain = Domain::new(&args.domain).map_err(Failure::invalid)?;
+        let (discovery, revocation) = match &args.discovery {
+            Some(path) => {
+                let discovery = DiscoveryDocument::from_json(&read(path)?)
+                    .map_err(|e| Failure::invalid(anyhow!("`{}`: {e}", path.display())))?;
+                let revocation = match &args.revocation {
+                    Some(path) => Some(
+                        RevocationDocument::from_json(&read(path)?)
+                            .map_err(|e| Failure::invalid(anyhow!("`{}`: {e}", path.display())))?,
+                    ),
+                    None => None,
+                };
+                (discovery, revocation)
+            }
+            None if args.fetch => {
+                let (_driver, fetcher) = super::trust_fetcher(config)?;
+                match fetcher.schemapin().discovery(&domain) {
+                    Ok(documents) => documents,
+                    Err(error) => return refused(error.code(), &error.to_string(), args.json),
+                }
+            }
+            None => {
+                let message = format!(
+                    "no discovery document for `{domain}`: give --discovery FILE, or allow fetching \
+                     (drop --offline; `[trust] fetch = true`)"
+                );
+                return refused("DISCOVERY_FETCH_FAILED", &message, args.json);
+            }
+        };
         let name = match &args.tool {
             Some(name) => name.clone(),
             None => signed.schema.get("name").and_then(Value::as_str).unwrap_or_default().to_owned(),
@@ -177,12 +199,7 @@ impl Project {
                         .with_principal(format!("SchemaPin::\"{domain}/{tool}\""));
                     self.record(event)?;
                 }
-                if args.json {
-                    println!("{}", json!({"valid": false, "error_code": error.code(), "error": error.to_string()}));
-                } else {
-                    println!("refused: {}: {error}", error.code());
-                }
-                Ok(Exit::Problems)
+                refused(error.code(), &error.to_string(), args.json)
             }
         }
     }
@@ -292,6 +309,16 @@ impl Project {
         let dir = symbi_runtime::audit_dir(&self.data_dir);
         super::small_runtime().map_err(|e| anyhow!("{e}"))?.block_on(super::record_event(&dir, event))
     }
+}
+
+/// Prints a refusal with the ecosystem's error code; exit 1.
+fn refused(code: &str, error: &str, json: bool) -> Outcome {
+    if json {
+        println!("{}", json!({"valid": false, "error_code": code, "error": error}));
+    } else {
+        println!("refused: {code}: {error}");
+    }
+    Ok(Exit::Problems)
 }
 
 fn names(tool: &str, domain: &str) -> Result<(ToolName, Domain), Failure> {

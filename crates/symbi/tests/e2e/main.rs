@@ -16,9 +16,12 @@ mod auth;
 mod cli;
 mod hardening;
 mod hooks;
+mod https;
 mod identity;
 mod lifecycle;
 mod policy;
 mod schemapin;
 mod tools;
 mod tools_cli;
+
+mod tls;
