@@ -28,11 +28,14 @@ pub enum EventKind {
     ExecutionOutcome,
     /// The log repaired itself on open (a torn tail after a crash was cut off).
     LogRepair,
+    /// Configuration the runtime acts on changed: a tool catalog swapped in, a secret set or
+    /// removed. Names what changed and who changed it, never a secret value.
+    ConfigChange,
 }
 
 impl EventKind {
     /// Every kind, in code order.
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 9] = [
         Self::AuthFailure,
         Self::KeyManagement,
         Self::AgentLifecycle,
@@ -41,6 +44,7 @@ impl EventKind {
         Self::ApprovalTimeout,
         Self::ExecutionOutcome,
         Self::LogRepair,
+        Self::ConfigChange,
     ];
 
     /// The snake_case name used in JSON and on the command line.
@@ -54,6 +58,7 @@ impl EventKind {
             Self::ApprovalTimeout => "approval_timeout",
             Self::ExecutionOutcome => "execution_outcome",
             Self::LogRepair => "log_repair",
+            Self::ConfigChange => "config_change",
         }
     }
 
@@ -62,7 +67,7 @@ impl EventKind {
         Self::ALL.into_iter().find(|kind| kind.as_str() == name)
     }
 
-    /// The one-byte code in the canonical encoding (1 to 8, in the order of [`EventKind::ALL`]).
+    /// The one-byte code in the canonical encoding (1 to 9, in the order of [`EventKind::ALL`]).
     pub(crate) const fn code(self) -> u8 {
         match self {
             Self::AuthFailure => 1,
@@ -73,6 +78,7 @@ impl EventKind {
             Self::ApprovalTimeout => 6,
             Self::ExecutionOutcome => 7,
             Self::LogRepair => 8,
+            Self::ConfigChange => 9,
         }
     }
 
@@ -337,6 +343,17 @@ impl Event {
     /// `agent` went through a lifecycle `action` (created, started, stopped, deleted).
     pub fn agent_lifecycle(agent: impl Into<String>, action: impl Into<String>) -> Self {
         Self { agent: Some(agent.into()), action: Some(action.into()), ..Self::new(EventKind::AgentLifecycle) }
+    }
+
+    /// `principal` changed configuration: `action` (`reload`, `set`, `remove`) on `resource`
+    /// (`ToolCatalog`, `Secret::"NAME"`); the reason says what changed.
+    pub fn config_change(principal: impl Into<String>, action: impl Into<String>, resource: impl Into<String>) -> Self {
+        Self {
+            principal: Some(principal.into()),
+            action: Some(action.into()),
+            resource: Some(resource.into()),
+            ..Self::new(EventKind::ConfigChange)
+        }
     }
 
     /// Sets the surface.
