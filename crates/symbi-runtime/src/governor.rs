@@ -49,6 +49,9 @@ const DEFAULT_SANDBOX_TIER: u8 = 1;
 /// The principal label of changes made by following `agents/*.symbi`.
 const AGENT_FILES: &str = "agent-files";
 
+/// The principal label of tool catalog reloads made by following the tool files.
+const TOOL_FILES: &str = "tool-files";
+
 /// Decides actions against policy.
 #[derive(Debug)]
 pub struct Governor {
@@ -210,7 +213,7 @@ impl Governor {
         let catalog = tokio::task::spawn_blocking(move || Catalog::load(&dir))
             .await
             .map_err(|e| StoreError::Backend { reason: e.to_string() })??;
-        let tools = Tools::new(catalog, config.data_dir.join("evidence"), project_dir.clone(), config.tools);
+        let tools = Tools::new(catalog, Arc::clone(&store), &config.data_dir, project_dir.clone(), config.tools);
         let empty =
             Arc::new(InForce { policies: Arc::new(Policies::empty()), set_hash: symbi_audit::Sha256Hash::default() });
         let governor = Self {
@@ -632,7 +635,7 @@ impl Governor {
             let tools_changed = now[2..] != seen[2..];
             seen = now;
             if tools_changed {
-                match self.reload_tools().await {
+                match self.reload_tools(TOOL_FILES).await {
                     Ok(count) => tracing::info!(tools = count, "tool files changed; new catalog in force"),
                     Err(e) => {
                         tracing::error!(error = %e, "tool files changed but are invalid; the previous catalog stays in force")
