@@ -20,5 +20,6 @@ mod identity;
 mod lifecycle;
 mod policy;
 mod schemapin;
+mod secrets;
 mod tools;
 mod tools_cli;
