@@ -3,14 +3,13 @@
 //! oneshot tool's argv and an `[http]` tool's header, and the value absent from everything kept
 //! or answered: evidence, audit log, API responses, logs.
 
-use std::io::Write as _;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256};
 
-use crate::util::{BIN, Project, Server, get, post};
+use crate::util::{Project, Server, get, http_service, post, symbi_with_stdin};
 
 const VALUE: &str = "tok-3f9a1c77-very-secret";
 const OTHER_VALUE: &str = "tok-other-agent-secret";
@@ -44,19 +43,10 @@ fn project(policies: &[&str]) -> Project {
 }
 
 /// Runs `symbi <args> --dir <project>` with `input` on stdin.
-#[expect(clippy::disallowed_methods, reason = "tests run the real binary")]
 fn with_stdin(project: &Project, args: &[&str], input: &str) -> Output {
-    let mut child = Command::new(BIN)
-        .args(args)
-        .args(["--dir", project.path().to_str().unwrap()])
-        .env_remove("SYMBIONT_API_TOKEN")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
-    child.wait_with_output().unwrap()
+    let mut all = args.to_vec();
+    all.extend(["--dir", project.path().to_str().unwrap()]);
+    symbi_with_stdin(&all, input)
 }
 
 fn set(project: &Project, name: &str, agent: Option<&str>, value: &str) {
@@ -220,44 +210,18 @@ fn a_secret_set_for_another_agent_is_not_given_and_an_agents_own_comes_first() {
     assert_eq!(own["results"]["raw_output"], sha256_line(OTHER_VALUE), "hello's own secret wins");
 }
 
-/// A loopback service that answers each request with the `authorization` header it received.
-fn echo_auth_service() -> (u16, std::sync::mpsc::Receiver<String>) {
-    use std::io::{BufRead as _, BufReader};
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { break };
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut auth = String::new();
-            loop {
-                let mut header = String::new();
-                if reader.read_line(&mut header).unwrap() == 0 || header == "\r\n" {
-                    break;
-                }
-                if let Some((name, value)) = header.split_once(':')
-                    && name.eq_ignore_ascii_case("authorization")
-                {
-                    auth = value.trim().to_owned();
-                }
-            }
-            let _ = tx.send(auth.clone());
-            let body = json!({ "auth": auth }).to_string();
-            let head = format!(
-                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
-                body.len()
-            );
-            stream.write_all(head.as_bytes()).unwrap();
-            stream.write_all(body.as_bytes()).unwrap();
-        }
-    });
-    (port, rx)
+/// The `authorization` header among a request's lines.
+fn authorization(lines: &[String]) -> String {
+    lines
+        .iter()
+        .find_map(|l| l.split_once(':').filter(|(name, _)| name.eq_ignore_ascii_case("authorization")))
+        .map(|(_, value)| value.trim().to_owned())
+        .unwrap_or_default()
 }
 
 #[test]
 fn a_secret_reaches_an_http_tools_header_and_never_an_api_answer_or_log() {
-    let (port, seen) = echo_auth_service();
+    let (port, seen) = http_service(|lines| json!({ "auth": authorization(lines) }).to_string());
     let project = Project::scaffolded();
     project.configure("[tools]\ndangerous_allow_internal_http = true\n");
     let manifest = format!(
@@ -279,7 +243,7 @@ fn a_secret_reaches_an_http_tools_header_and_never_an_api_answer_or_log() {
     let body = json!({"agent_id": "hello", "arguments": {}}).to_string();
     let reply = post(&server.url("/api/v1/tools/whoami/execute"), Some(&key), &body);
     assert_eq!(reply.status, 200, "{}", reply.body);
-    assert_eq!(seen.recv().unwrap(), format!("Bearer {VALUE}"), "the service got the secret");
+    assert_eq!(authorization(&seen.recv().unwrap()), format!("Bearer {VALUE}"), "the service got the secret");
     assert!(!reply.body.contains(VALUE), "{}", reply.body);
     assert_eq!(reply.json()["results"]["auth"], "Bearer [REDACTED]", "{}", reply.body);
 
@@ -316,12 +280,7 @@ fn a_tool_catalog_reload_is_recorded_with_what_changed_and_who() {
 
 #[test]
 fn tools_run_finds_a_runtime_on_a_port_other_than_the_configured_one() {
-    let project = Project::scaffolded();
-    std::fs::write(
-        project.path().join("policies/read-only-tools.cedar"),
-        "permit(principal == Agent::\"hello\", action == Action::\"execute_tool\", resource in ToolSet::\"read_only\");\n",
-    )
-    .unwrap();
+    let project = crate::tools_cli::allowed_project();
     // `Server::start` binds port 0; the configuration still names the default port.
     let server = Server::start(&project);
     let out = project.run(&["tools", "run", "file_hash", "--agent", "hello", "--arg", "path=symbiont.toml", "--json"]);
