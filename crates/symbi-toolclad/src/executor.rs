@@ -165,7 +165,7 @@ impl Executor {
                     ("HOME".to_owned(), ctx.work_dir.display().to_string()),
                     ("TOOLCLAD_SCAN_ID".to_owned(), scan_id.clone()),
                     ("TOOLCLAD_TOOL_NAME".to_owned(), tool.name().to_owned()),
-                    ("TOOLCLAD_EVIDENCE_DIR".to_owned(), fill.evidence_dir.clone()),
+                    ("TOOLCLAD_EVIDENCE_DIR".to_owned(), fill.evidence_dir),
                 ];
                 let spec = LaunchSpec::new(&argv, &env, ctx.work_dir, tool.timeout(), self.output_cap);
                 outcome::process(self.launcher.launch(&spec), &output_file, format, self.output_cap, tool.timeout())
