@@ -110,6 +110,23 @@ impl Runtime {
         &self.config
     }
 
+    /// Writes `address` to [`RUNTIME_ADDRESS_FILE`] in the data directory, where `symbi tools run`
+    /// finds a runtime beside it (the port may be 0 or set on the command line, so the configured
+    /// one is not enough). [`Runtime::serve`] does this itself; call it first to announce the
+    /// address only once the file is in place. The file is removed when serving stops.
+    ///
+    /// # Errors
+    ///
+    /// The file cannot be written.
+    pub fn publish_address(&self, address: SocketAddr) -> Result<PathBuf, RuntimeError> {
+        let text = format!("{address}\n");
+        let path = self.data_dir.path().join(RUNTIME_ADDRESS_FILE);
+        if std::fs::read_to_string(&path).is_ok_and(|current| current == text) {
+            return Ok(path);
+        }
+        Ok(self.data_dir.write_private(RUNTIME_ADDRESS_FILE, &text)?)
+    }
+
     /// Serves the API on `listener` until `shutdown` completes, then stops accepting, gives
     /// in-flight requests the configured grace period, and flushes the store.
     pub async fn serve(
@@ -118,10 +135,8 @@ impl Runtime {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), RuntimeError> {
         let (router, limiter) = api::router(self.state.clone(), &self.config.api);
-        // Where this runtime answers, for `symbi tools run` beside it (the port may be 0 or
-        // overridden on the command line, so the configured one is not enough).
         let address = listener.local_addr().map_err(RuntimeError::Serve)?;
-        let address_file = self.data_dir.write_private(RUNTIME_ADDRESS_FILE, &format!("{address}\n"))?;
+        let address_file = self.publish_address(address)?;
         let sweeper = tokio::spawn(limiter.sweep_forever());
         let refresher = tokio::spawn(refresh_keys(Arc::clone(&self.auth)));
         let watcher = tokio::spawn(Arc::clone(&self.governor).watch(self.config.policy.reload_interval));
