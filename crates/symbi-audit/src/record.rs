@@ -31,11 +31,14 @@ pub enum EventKind {
     /// The runtime is about to reach another machine on its own behalf (a SchemaPin or AgentPin
     /// discovery or revocation document); recorded before the name is resolved.
     NetworkFetch,
+    /// Configuration the runtime acts on changed: a tool catalog swapped in, a secret set or
+    /// removed. Names what changed and who changed it, never a secret value.
+    ConfigChange,
 }
 
 impl EventKind {
     /// Every kind, in code order.
-    pub const ALL: [Self; 9] = [
+    pub const ALL: [Self; 10] = [
         Self::AuthFailure,
         Self::KeyManagement,
         Self::AgentLifecycle,
@@ -45,6 +48,7 @@ impl EventKind {
         Self::ExecutionOutcome,
         Self::LogRepair,
         Self::NetworkFetch,
+        Self::ConfigChange,
     ];
 
     /// The snake_case name used in JSON and on the command line.
@@ -59,6 +63,7 @@ impl EventKind {
             Self::ExecutionOutcome => "execution_outcome",
             Self::LogRepair => "log_repair",
             Self::NetworkFetch => "network_fetch",
+            Self::ConfigChange => "config_change",
         }
     }
 
@@ -79,6 +84,7 @@ impl EventKind {
             Self::ExecutionOutcome => 7,
             Self::LogRepair => 8,
             Self::NetworkFetch => 9,
+            Self::ConfigChange => 10,
         }
     }
 
@@ -357,6 +363,17 @@ impl Event {
     /// `agent` went through a lifecycle `action` (created, started, stopped, deleted).
     pub fn agent_lifecycle(agent: impl Into<String>, action: impl Into<String>) -> Self {
         Self { agent: Some(agent.into()), action: Some(action.into()), ..Self::new(EventKind::AgentLifecycle) }
+    }
+
+    /// `principal` changed configuration: `action` (`reload`, `set`, `remove`) on `resource`
+    /// (`ToolCatalog`, `Secret::"NAME"`); the reason says what changed.
+    pub fn config_change(principal: impl Into<String>, action: impl Into<String>, resource: impl Into<String>) -> Self {
+        Self {
+            principal: Some(principal.into()),
+            action: Some(action.into()),
+            resource: Some(resource.into()),
+            ..Self::new(EventKind::ConfigChange)
+        }
     }
 
     /// Sets the surface.

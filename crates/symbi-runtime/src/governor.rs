@@ -51,6 +51,9 @@ const DEFAULT_SANDBOX_TIER: u8 = 1;
 /// The principal label of changes made by following `agents/*.symbi`.
 const AGENT_FILES: &str = "agent-files";
 
+/// The principal label of tool catalog reloads made by following the tool files.
+const TOOL_FILES: &str = "tool-files";
+
 /// Decides actions against policy.
 #[derive(Debug)]
 pub struct Governor {
@@ -222,7 +225,8 @@ impl Governor {
         let client = Arc::new(crate::http_client::HttpClient::new(&config.network)?);
         let tools = Tools::new(
             catalog,
-            config.data_dir.join("evidence"),
+            Arc::clone(&store),
+            &config.data_dir,
             project_dir.clone(),
             config.tools,
             Arc::clone(&client),
@@ -649,7 +653,7 @@ impl Governor {
             let tools_changed = now[2..] != seen[2..];
             seen = now;
             if tools_changed {
-                match self.reload_tools().await {
+                match self.reload_tools(TOOL_FILES).await {
                     Ok(count) => tracing::info!(tools = count, "tool files changed; new catalog in force"),
                     Err(e) => {
                         tracing::error!(error = %e, "tool files changed but are invalid; the previous catalog stays in force")

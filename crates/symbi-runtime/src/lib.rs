@@ -48,6 +48,7 @@ mod http_client;
 mod keys;
 mod publisher;
 mod resources;
+mod secrets;
 mod server;
 mod store;
 mod trust_fetch;
@@ -73,8 +74,10 @@ pub use governor::{
 pub use http_client::NetworkError;
 pub use keys::{IssuedToken, KeyError, KeyId, KeyScope, StoredKey, issue as issue_key};
 pub use publisher::{Publisher, PublisherError, publisher_dir};
-pub use server::{Runtime, RuntimeError};
+pub use secrets::{SECRET_KEY_FILE, SealError, SecretEntry, SecretError, SecretName, SecretScope, Secrets};
+pub use server::{RUNTIME_ADDRESS_FILE, Runtime, RuntimeError, runtime_address};
 pub use store::{
     AgentCounts, AgentUpdate, Revocation, SqliteStore, Store, StoreError, StoredAgentPolicy, StoredPolicy, StoredRule,
+    StoredSecret,
 };
 pub use trust_fetch::{FetchRecorder, TrustFetcher};

@@ -18,6 +18,16 @@ use crate::governor::{Governor, GovernorError};
 use crate::keys::{self, KeyError, KeyScope};
 use crate::store::{SqliteStore, Store, StoreError};
 
+/// The file in the data directory that holds the address a serving runtime listens on.
+pub const RUNTIME_ADDRESS_FILE: &str = "runtime.addr";
+
+/// The address the runtime serving data directory `data_dir` listens on, as it wrote it when it
+/// started; `None` when no runtime wrote one (or it stopped cleanly). A runtime that crashed
+/// leaves a stale file: callers confirm by connecting.
+pub fn runtime_address(data_dir: &std::path::Path) -> Option<SocketAddr> {
+    std::fs::read_to_string(data_dir.join(RUNTIME_ADDRESS_FILE)).ok()?.trim().parse().ok()
+}
+
 /// A runtime with its state open, ready to serve.
 #[derive(Debug)]
 pub struct Runtime {
@@ -27,6 +37,7 @@ pub struct Runtime {
     governor: Arc<Governor>,
     state: AppState,
     first_key: Option<PathBuf>,
+    data_dir: DataDir,
 }
 
 /// Why the runtime could not start or stopped with an error.
@@ -81,7 +92,7 @@ impl Runtime {
         let publisher = crate::publisher::Publisher::load(data_dir.path())?;
         let state =
             AppState::new(Arc::clone(&store), Arc::clone(&auth), Arc::clone(&governor), data_dir.path(), publisher);
-        Ok(Self { config, store, auth, governor, state, first_key })
+        Ok(Self { config, store, auth, governor, state, first_key, data_dir })
     }
 
     /// Where the admin key issued at this start was written, if one was.
@@ -99,6 +110,23 @@ impl Runtime {
         &self.config
     }
 
+    /// Writes `address` to [`RUNTIME_ADDRESS_FILE`] in the data directory, where `symbi tools run`
+    /// finds a runtime beside it (the port may be 0 or set on the command line, so the configured
+    /// one is not enough). [`Runtime::serve`] does this itself; call it first to announce the
+    /// address only once the file is in place. The file is removed when serving stops.
+    ///
+    /// # Errors
+    ///
+    /// The file cannot be written.
+    pub fn publish_address(&self, address: SocketAddr) -> Result<PathBuf, RuntimeError> {
+        let text = format!("{address}\n");
+        let path = self.data_dir.path().join(RUNTIME_ADDRESS_FILE);
+        if std::fs::read_to_string(&path).is_ok_and(|current| current == text) {
+            return Ok(path);
+        }
+        Ok(self.data_dir.write_private(RUNTIME_ADDRESS_FILE, &text)?)
+    }
+
     /// Serves the API on `listener` until `shutdown` completes, then stops accepting, gives
     /// in-flight requests the configured grace period, and flushes the store.
     pub async fn serve(
@@ -107,6 +135,8 @@ impl Runtime {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), RuntimeError> {
         let (router, limiter) = api::router(self.state.clone(), &self.config.api);
+        let address = listener.local_addr().map_err(RuntimeError::Serve)?;
+        let address_file = self.publish_address(address)?;
         let sweeper = tokio::spawn(limiter.sweep_forever());
         let refresher = tokio::spawn(refresh_keys(Arc::clone(&self.auth)));
         let watcher = tokio::spawn(Arc::clone(&self.governor).watch(self.config.policy.reload_interval));
@@ -138,6 +168,10 @@ impl Runtime {
         refresher.abort();
         watcher.abort();
         inbox.abort();
+        // Another runtime may have started on this data directory meanwhile: only remove our own.
+        if std::fs::read_to_string(&address_file).is_ok_and(|text| text.trim() == address.to_string()) {
+            let _ = std::fs::remove_file(&address_file);
+        }
         self.store.flush().await?;
         tracing::info!("stopped");
         result.map_err(RuntimeError::Serve)

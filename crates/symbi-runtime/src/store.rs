@@ -7,6 +7,7 @@
 mod agentpin_pins;
 mod migrations;
 mod schemapin_pins;
+mod secret_rows;
 mod sqlite;
 
 use std::sync::Arc;
@@ -92,6 +93,18 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Removes a communication rule; `false` if there was none.
     async fn delete_communication_rule(&self, id: i64) -> Result<bool, StoreError>;
 
+    /// Adds or replaces a sealed secret; `true` if it replaced one.
+    async fn put_secret(&self, secret: &StoredSecret) -> Result<bool, StoreError>;
+
+    /// The sealed secret `name` of `scope` (an agent id, or `""` for the project), or `None`.
+    async fn secret(&self, scope: &str, name: &str) -> Result<Option<StoredSecret>, StoreError>;
+
+    /// Every secret, by scope then name.
+    async fn secrets(&self) -> Result<Vec<StoredSecret>, StoreError>;
+
+    /// Removes a secret; `false` if there was none.
+    async fn delete_secret(&self, scope: &str, name: &str) -> Result<bool, StoreError>;
+
     /// Makes everything written so far durable and compact; called once at shutdown.
     async fn flush(&self) -> Result<(), StoreError>;
 
@@ -176,6 +189,20 @@ pub struct StoredRule {
     pub priority: i32,
     /// For allows: the deepest delegation chain allowed.
     pub max_depth: Option<u32>,
+}
+
+/// A secret as stored: sealed (AES-256-GCM) under the data directory's secret key, which the
+/// store never holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredSecret {
+    /// The agent id it is scoped to, or `""` for the whole project.
+    pub scope: String,
+    /// Its name.
+    pub name: String,
+    /// The sealed value.
+    pub sealed: Vec<u8>,
+    /// When it was last written.
+    pub updated_at: SystemTime,
 }
 
 /// What revoking a key did.

@@ -142,6 +142,28 @@ impl ValidatedCall {
         }
     }
 
+    /// The names of the secrets the call references (`{_secret:NAME}` in its argv, or in its
+    /// URL, headers and body), each once, in order of first use. The runtime resolves exactly
+    /// these before it runs the call.
+    pub fn secret_names(&self) -> Vec<&str> {
+        let words: Vec<&Vec<Seg>> = match &self.rendered {
+            Rendered::Argv(words) => words.iter().collect(),
+            Rendered::Http(h) => {
+                std::iter::once(&h.url).chain(h.headers.iter().map(|(_, v)| v)).chain(h.body.iter()).collect()
+            }
+            Rendered::Callback => Vec::new(),
+        };
+        let mut names: Vec<&str> = Vec::new();
+        for seg in words.into_iter().flatten() {
+            if let Seg::Secret(name) = seg
+                && !names.contains(&name.as_str())
+            {
+                names.push(name);
+            }
+        }
+        names
+    }
+
     /// The command line for display and the envelope: argv joined by spaces, `METHOD url` for
     /// HTTP, empty for callback tools. Secrets are never filled in.
     pub fn command_preview(&self) -> String {

@@ -18,6 +18,7 @@ pub struct Catalog {
     project_dir: PathBuf,
     tools: BTreeMap<String, Arc<Tool>>,
     scope: Arc<Scope>,
+    context_hash: String,
 }
 
 /// What a dry run shows: the argv and checks, nothing executed.
@@ -49,6 +50,7 @@ impl Catalog {
     /// backends, malformed scope entries and two manifests with the same tool name.
     pub fn load(project_dir: &Path) -> Result<Self, LoadErrors> {
         let mut errors = Vec::new();
+        let context_hash = context_hash(project_dir);
         let (scope, custom) = load_context(project_dir, &mut errors);
         let checks = Checks { scope: &scope, project_dir };
         let mut tools = BTreeMap::new();
@@ -69,7 +71,7 @@ impl Catalog {
             }
         }
         if errors.is_empty() {
-            Ok(Self { project_dir: project_dir.to_owned(), tools, scope: Arc::new(scope) })
+            Ok(Self { project_dir: project_dir.to_owned(), tools, scope: Arc::new(scope), context_hash })
         } else {
             Err(LoadErrors::new(errors))
         }
@@ -100,6 +102,13 @@ impl Catalog {
     /// The tools, by name.
     pub fn tools(&self) -> impl Iterator<Item = &Tool> {
         self.tools.values().map(AsRef::as_ref)
+    }
+
+    /// `sha256:<hex>` over the project's `scope/scope.toml` and `toolclad.toml` as this catalog
+    /// read them (a missing file counts as absent), so a reload can tell whether the scope or
+    /// the custom types changed.
+    pub fn context_hash(&self) -> &str {
+        &self.context_hash
     }
 
     /// One tool by name.
@@ -160,6 +169,22 @@ fn load_context(project_dir: &Path, errors: &mut Vec<LoadError>) -> (Scope, Cust
         CustomTypes::default()
     });
     (scope, custom)
+}
+
+fn context_hash(project_dir: &Path) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    for file in [project_dir.join("scope").join("scope.toml"), project_dir.join("toolclad.toml")] {
+        match std::fs::read(&file) {
+            Ok(bytes) => {
+                hasher.update([1]);
+                hasher.update(u64::try_from(bytes.len()).unwrap_or(u64::MAX).to_be_bytes());
+                hasher.update(&bytes);
+            }
+            Err(_) => hasher.update([0]),
+        }
+    }
+    format!("sha256:{}", hex::encode(hasher.finalize()))
 }
 
 fn load_scope(path: &Path) -> Result<Scope, LoadError> {

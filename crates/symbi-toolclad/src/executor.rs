@@ -151,8 +151,9 @@ impl Executor {
             scan_id: &scan_id,
             evidence_dir: out_dir.display().to_string(),
             output_file: output_file.display().to_string(),
-            secrets: resolve_secrets(&call.rendered, ctx.secrets)?,
+            secrets: resolve_secrets(call, ctx.secrets)?,
         };
+        let masks = fill.secret_values();
         let timestamp = rfc3339(started);
         let mut outcome = match &call.rendered {
             Rendered::Argv(words) => {
@@ -164,7 +165,7 @@ impl Executor {
                     ("HOME".to_owned(), ctx.work_dir.display().to_string()),
                     ("TOOLCLAD_SCAN_ID".to_owned(), scan_id.clone()),
                     ("TOOLCLAD_TOOL_NAME".to_owned(), tool.name().to_owned()),
-                    ("TOOLCLAD_EVIDENCE_DIR".to_owned(), fill.evidence_dir.clone()),
+                    ("TOOLCLAD_EVIDENCE_DIR".to_owned(), fill.evidence_dir),
                 ];
                 let spec = LaunchSpec::new(&argv, &env, ctx.work_dir, tool.timeout(), self.output_cap);
                 outcome::process(self.launcher.launch(&spec), &output_file, format, self.output_cap, tool.timeout())
@@ -173,12 +174,13 @@ impl Executor {
                 let transport =
                     self.http.as_ref().ok_or_else(|| ExecError::NoHttpTransport { tool: tool.name().to_owned() })?;
                 let request = fill.request(http, tool.timeout())?;
-                self.guard.check_url(&request.url)?;
+                // The URL may carry a secret: a refusal names it with every secret masked.
+                self.guard.check_url(&request.url).map_err(|e| e.redacted(&masks))?;
                 outcome::http(transport.send(&request, &self.guard), http, format)
             }
             Rendered::Callback => return Err(ExecError::Callback { tool: tool.name().to_owned() }),
         };
-        outcome.redact(fill.secrets.iter().map(|(_, v)| v.expose()));
+        outcome.redact(masks.iter().map(|m| m.as_str()));
         let raw_path = outcome
             .store_raw(&output_file)
             .map_err(|source| ExecError::Evidence { path: output_file.clone(), source })?;
@@ -214,6 +216,21 @@ impl fmt::Debug for ExecContext<'_> {
 }
 
 impl Fill<'_> {
+    /// Every secret value in the forms it can take in output: as given, and as substituted into
+    /// a URL or a JSON body (an echoing server answers with those).
+    fn secret_values(&self) -> Vec<Zeroizing<String>> {
+        let mut forms = Vec::new();
+        for (_, value) in &self.secrets {
+            for escape in [Escape::None, Escape::Url, Escape::Json] {
+                let form = Zeroizing::new(escaped(value.expose(), escape));
+                if !forms.contains(&form) {
+                    forms.push(form);
+                }
+            }
+        }
+        forms
+    }
+
     fn word(&self, segs: &[Seg], escape: Escape) -> Result<String, ExecError> {
         let mut out = String::new();
         for seg in segs {
@@ -272,24 +289,14 @@ fn evidence_dir(root: &Path, tool: &str, now: SystemTime) -> Result<(String, Pat
 
 /// Resolves every secret the call references before anything runs.
 fn resolve_secrets(
-    rendered: &Rendered,
+    call: &ValidatedCall,
     resolver: &dyn SecretResolver,
 ) -> Result<Vec<(String, SecretValue)>, ExecError> {
-    let words: Vec<&Vec<Seg>> = match rendered {
-        Rendered::Argv(words) => words.iter().collect(),
-        Rendered::Http(h) => {
-            std::iter::once(&h.url).chain(h.headers.iter().map(|(_, v)| v)).chain(h.body.iter()).collect()
-        }
-        Rendered::Callback => Vec::new(),
-    };
-    let mut out: Vec<(String, SecretValue)> = Vec::new();
-    for seg in words.into_iter().flatten() {
-        if let Seg::Secret(name) = seg
-            && !out.iter().any(|(n, _)| n == name)
-        {
-            let value = resolver.resolve(name).ok_or_else(|| ExecError::MissingSecret { name: name.clone() })?;
-            out.push((name.clone(), value));
-        }
-    }
-    Ok(out)
+    call.secret_names()
+        .into_iter()
+        .map(|name| {
+            let value = resolver.resolve(name).ok_or_else(|| ExecError::MissingSecret { name: name.to_owned() })?;
+            Ok((name.to_owned(), value))
+        })
+        .collect()
 }

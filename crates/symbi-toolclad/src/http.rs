@@ -117,6 +117,16 @@ impl SsrfGuard {
     }
 }
 
+impl SsrfError {
+    /// The same refusal with each of `secrets` masked in the target it names.
+    pub(crate) fn redacted(mut self, secrets: &[zeroize::Zeroizing<String>]) -> Self {
+        for secret in secrets.iter().filter(|s| !s.is_empty()) {
+            self.target = self.target.replace(secret.as_str(), "[REDACTED]");
+        }
+        self
+    }
+}
+
 impl fmt::Debug for HttpRequest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("HttpRequest")

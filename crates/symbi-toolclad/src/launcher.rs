@@ -4,16 +4,16 @@
 //! executor changing.
 
 use std::fmt;
+use std::fs::File;
 use std::io::Read;
+use std::os::fd::OwnedFd;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc::{self, RecvTimeoutError, Sender};
-use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use rustix::process::{Pid, Signal, WaitId, WaitIdOptions, kill_process_group, waitid};
+use rustix::event::{PollFd, PollFlags, Timespec, poll};
+use rustix::process::{Pid, PidfdFlags, Signal, WaitId, WaitIdOptions, kill_process_group, pidfd_open, waitid};
 
 /// What to run. Built by the executor; its `Debug` hides argv and environment values, which may
 /// carry resolved secrets.
@@ -125,19 +125,14 @@ impl fmt::Debug for LaunchSpec<'_> {
     }
 }
 
-/// Messages from the helper threads to the launching thread.
-enum Event {
-    Exited,
-    CapExceeded,
-    StreamClosed,
-}
-
-/// Output shared between a reader thread and the launching thread, so the launcher can take
-/// what was read even if an escaped grandchild keeps the pipe open.
-type Buffer = Arc<Mutex<Vec<u8>>>;
-
 /// How long to wait for the pipes to drain after the group is killed.
 const DRAIN_GRACE: Duration = Duration::from_millis(250);
+
+/// How often the leader's exit is checked on kernels without pidfds (before Linux 5.3).
+const EXIT_POLL: Duration = Duration::from_millis(2);
+
+/// Bytes read from a pipe at a time.
+const CHUNK: usize = 16 * 1024;
 
 impl Launcher for NativeLauncher {
     fn launch(&self, spec: &LaunchSpec<'_>) -> Result<LaunchOutput, LaunchError> {
@@ -159,87 +154,170 @@ impl Launcher for NativeLauncher {
             .stderr(Stdio::piped());
         let mut child = command.spawn().map_err(start_error)?;
         let deadline = Instant::now() + spec.timeout;
-        let group = Pid::from_child(&child);
-        let (events, inbox) = mpsc::channel();
-        let budget = Arc::new(AtomicUsize::new(spec.output_cap));
-        let stdout = read_capped(child.stdout.take(), &budget, &events);
-        let stderr = read_capped(child.stderr.take(), &budget, &events);
-        watch_exit(group, events);
-
-        let mut open_streams = 2;
-        let end = loop {
-            match inbox.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
-                Ok(Event::Exited) => break None,
-                Ok(Event::CapExceeded) => break Some(ProcessEnd::OutputCapExceeded),
-                Ok(Event::StreamClosed) => open_streams -= 1,
-                Err(RecvTimeoutError::Timeout) => break Some(ProcessEnd::TimedOut),
-                Err(RecvTimeoutError::Disconnected) => break None,
-            }
+        let leader = Pid::from_child(&child);
+        // One thread waits for output, the leader's exit and the deadline in one `poll`: a pidfd
+        // turns the exit into a readable descriptor. Helper threads would cost a spawn and a
+        // cross-thread wakeup each, which is most of a short tool's overhead on a busy machine.
+        let mut pump = Pump {
+            streams: [
+                Stream::new(child.stdout.take().map(OwnedFd::from)),
+                Stream::new(child.stderr.take().map(OwnedFd::from)),
+            ],
+            exit: pidfd_open(leader, PidfdFlags::empty()).ok(),
+            leader,
+            budget: spec.output_cap,
         };
-        // The leader is not reaped yet (the watcher waits with WNOWAIT), so the group id cannot
-        // have been reused: killing it reaches only this tool's processes.
-        let _already_gone = kill_process_group(group, Signal::KILL);
+        let end = match pump.run(deadline, true) {
+            Stop::Exited | Stop::Drained => None,
+            Stop::Deadline => Some(ProcessEnd::TimedOut),
+            Stop::CapExceeded => Some(ProcessEnd::OutputCapExceeded),
+        };
+        // The leader is not reaped yet (a pidfd or WNOWAIT only observes its exit), so the group
+        // id cannot have been reused: killing it reaches only this tool's processes.
+        let _already_gone = kill_process_group(leader, Signal::KILL);
         let status = child.wait().ok();
-        let drain_until = Instant::now() + DRAIN_GRACE;
-        while open_streams > 0 {
-            match inbox.recv_timeout(drain_until.saturating_duration_since(Instant::now())) {
-                Ok(Event::StreamClosed) => open_streams -= 1,
-                Ok(Event::Exited | Event::CapExceeded) => {}
-                Err(_) => break,
-            }
-        }
+        // What the killed group wrote before it died; an escaped process holding a pipe open is
+        // given up on after the grace period.
+        let _ = pump.run(Instant::now() + DRAIN_GRACE, false);
         let end = end.unwrap_or_else(|| match status {
             Some(s) => {
                 s.code().map_or_else(|| ProcessEnd::Signaled(s.signal().unwrap_or_default()), ProcessEnd::Exited)
             }
             None => ProcessEnd::Signaled(0),
         });
-        Ok(LaunchOutput { stdout: take(&stdout), stderr: take(&stderr), end })
+        let [stdout, stderr] = pump.streams.map(|s| s.buffer);
+        Ok(LaunchOutput { stdout, stderr, end })
     }
 }
 
-/// Reads `pipe` on a thread into a shared buffer, drawing on the shared byte budget; reports
-/// `CapExceeded` when the budget runs out and `StreamClosed` at end of stream.
-fn read_capped(pipe: Option<impl Read + Send + 'static>, budget: &Arc<AtomicUsize>, events: &Sender<Event>) -> Buffer {
-    let buffer = Buffer::default();
-    let Some(mut pipe) = pipe else {
-        let _ = events.send(Event::StreamClosed);
-        return buffer;
-    };
-    let (shared, budget, events) = (Arc::clone(&buffer), Arc::clone(budget), events.clone());
-    std::thread::spawn(move || {
-        let mut chunk = [0u8; 16 * 1024];
+/// The child's pipes and exit, read on the launching thread.
+struct Pump {
+    streams: [Stream; 2],
+    /// A pidfd for the leader, when the kernel has them.
+    exit: Option<OwnedFd>,
+    leader: Pid,
+    /// Output bytes still allowed, shared by both pipes.
+    budget: usize,
+}
+
+/// One pipe and what was read from it.
+struct Stream {
+    pipe: Option<File>,
+    buffer: Vec<u8>,
+}
+
+/// Why [`Pump::run`] returned.
+enum Stop {
+    /// The leader exited.
+    Exited,
+    /// Both pipes closed (only when not watching for exit).
+    Drained,
+    /// The time given passed.
+    Deadline,
+    /// The output cap was passed.
+    CapExceeded,
+}
+
+impl Stream {
+    fn new(pipe: Option<OwnedFd>) -> Self {
+        Self { pipe: pipe.map(File::from), buffer: Vec::new() }
+    }
+}
+
+impl Pump {
+    /// Reads both pipes until `until`; with `watch_exit`, also until the leader exits or the
+    /// cap is passed, else until both pipes close.
+    fn run(&mut self, until: Instant, watch_exit: bool) -> Stop {
+        let mut chunk = vec![0u8; CHUNK];
         loop {
-            let n = match pipe.read(&mut chunk) {
-                Ok(0) | Err(_) => break,
-                Ok(n) => n,
+            if watch_exit && self.exit.is_none() && self.leader_exited() {
+                return Stop::Exited;
+            }
+            let open = self.streams.iter().filter(|s| s.pipe.is_some()).count();
+            if !watch_exit && open == 0 {
+                return Stop::Drained;
+            }
+            let now = Instant::now();
+            if now >= until {
+                return Stop::Deadline;
+            }
+            let mut wait = until - now;
+            if watch_exit && self.exit.is_none() {
+                wait = wait.min(EXIT_POLL);
+            }
+            let (ready, exited) = match self.wait(watch_exit, wait) {
+                Ok(ready) => ready,
+                Err(rustix::io::Errno::INTR) => continue,
+                // A failing poll cannot be waited out safely: stop as at the deadline, which
+                // kills the group.
+                Err(_) => return Stop::Deadline,
             };
-            let granted = budget
-                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |left| Some(left.saturating_sub(n)))
-                .unwrap_or(0)
-                .min(n);
-            shared
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .extend_from_slice(chunk.get(..granted).unwrap_or_default());
-            if granted < n {
-                let _ = events.send(Event::CapExceeded);
-                break;
+            for (stream, ready) in self.streams.iter_mut().zip(ready) {
+                if !ready {
+                    continue;
+                }
+                let Some(pipe) = &stream.pipe else { continue };
+                let n = match (&*pipe).read(&mut chunk) {
+                    Ok(0) | Err(_) => {
+                        stream.pipe = None;
+                        continue;
+                    }
+                    Ok(n) => n,
+                };
+                let granted = n.min(self.budget);
+                self.budget -= granted;
+                stream.buffer.extend_from_slice(chunk.get(..granted).unwrap_or_default());
+                if granted < n {
+                    stream.pipe = None;
+                    if watch_exit {
+                        return Stop::CapExceeded;
+                    }
+                }
+            }
+            if exited {
+                return Stop::Exited;
             }
         }
-        let _ = events.send(Event::StreamClosed);
-    });
-    buffer
-}
+    }
 
-/// Waits (without reaping) for the group leader to exit and reports it.
-fn watch_exit(leader: Pid, events: Sender<Event>) {
-    std::thread::spawn(move || {
-        let _ = waitid(WaitId::Pid(leader), WaitIdOptions::EXITED | WaitIdOptions::NOWAIT);
-        let _ = events.send(Event::Exited);
-    });
-}
+    /// Polls the open pipes (and the pidfd when `watch_exit`) for up to `wait`; which pipes are
+    /// readable (or closed), and whether the leader exited.
+    fn wait(&self, watch_exit: bool, wait: Duration) -> rustix::io::Result<([bool; 2], bool)> {
+        let mut fds = Vec::with_capacity(3);
+        let mut slots = Vec::with_capacity(3);
+        for (i, stream) in self.streams.iter().enumerate() {
+            if let Some(pipe) = &stream.pipe {
+                fds.push(PollFd::new(pipe, PollFlags::IN));
+                slots.push(Some(i));
+            }
+        }
+        if let (true, Some(exit)) = (watch_exit, &self.exit) {
+            fds.push(PollFd::new(exit, PollFlags::IN));
+            slots.push(None);
+        }
+        let timeout = Timespec::try_from(wait).unwrap_or(Timespec { tv_sec: i64::MAX, tv_nsec: 0 });
+        if fds.is_empty() {
+            std::thread::sleep(wait);
+            return Ok(([false; 2], false));
+        }
+        poll(&mut fds, Some(&timeout))?;
+        let mut ready = [false; 2];
+        let mut exited = false;
+        for (fd, slot) in fds.iter().zip(slots) {
+            if fd.revents().is_empty() {
+                continue;
+            }
+            match slot.and_then(|i| ready.get_mut(i)) {
+                Some(flag) => *flag = true,
+                None => exited = true,
+            }
+        }
+        Ok((ready, exited))
+    }
 
-fn take(buffer: &Buffer) -> Vec<u8> {
-    std::mem::take(&mut *buffer.lock().unwrap_or_else(PoisonError::into_inner))
+    /// Whether the leader has exited, without reaping it (kernels without pidfds).
+    fn leader_exited(&self) -> bool {
+        let options = WaitIdOptions::EXITED | WaitIdOptions::NOHANG | WaitIdOptions::NOWAIT;
+        !matches!(waitid(WaitId::Pid(self.leader), options), Ok(None))
+    }
 }

@@ -50,6 +50,8 @@ pub(crate) enum Command {
     Up(UpArgs),
     /// Manage API keys: create, list, revoke.
     Keys(KeysArgs),
+    /// Manage the secrets tool manifests reference as `{_secret:NAME}`: set, list, rm.
+    Secrets(SecretsArgs),
     /// Check this machine and project: configuration, data directory, port, sandbox tiers.
     Doctor(DoctorArgs),
     /// Work with `.symbi` agent definitions: check them, show their Cedar policies or their syntax tree.
@@ -621,6 +623,46 @@ pub(crate) enum KeysAction {
         /// Print the outcome as JSON.
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SecretsArgs {
+    /// Project directory (holds symbiont.toml and the data directory).
+    #[arg(long, default_value = ".", global = true)]
+    pub(crate) dir: PathBuf,
+    #[command(subcommand)]
+    pub(crate) action: SecretsAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum SecretsAction {
+    /// Set a secret. The value is read from stdin (or asked for, unechoed, at a terminal), never
+    /// from the command line; one trailing newline is dropped.
+    #[command(after_help = "Examples:
+  symbi secrets set GITHUB_TOKEN --agent triage < token.txt
+  printf %s \"$VALUE\" | symbi secrets set API_KEY")]
+    Set {
+        /// The name manifests use in `{_secret:NAME}`: letters, digits and `_`.
+        name: String,
+        /// Only this agent may be given it (default: every agent of the project that has no
+        /// secret of this name of its own).
+        #[arg(long, value_name = "AGENT")]
+        agent: Option<String>,
+    },
+    /// List secrets by scope and name (never their values).
+    List {
+        /// Print a JSON array.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove a secret.
+    Rm {
+        /// The secret's name.
+        name: String,
+        /// Remove the agent's own secret rather than the project's.
+        #[arg(long, value_name = "AGENT")]
+        agent: Option<String>,
     },
 }
 

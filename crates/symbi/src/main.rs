@@ -18,6 +18,7 @@ fn main() -> std::process::ExitCode {
         Command::Init(args) => command::init::run(&args),
         Command::Up(args) => command::up::run(&args),
         Command::Keys(args) => command::keys::run(args),
+        Command::Secrets(args) => command::secrets::run(args),
         Command::Doctor(args) => command::doctor::run(&args),
         Command::Dsl(args) => command::dsl::run(&args),
         Command::Fmt(args) => command::fmt::run(&args),

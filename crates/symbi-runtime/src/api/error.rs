@@ -46,6 +46,8 @@ pub(crate) enum ApiError {
     AlreadyResolved { id: String },
     /// No manifest defines this tool.
     ToolNotFound { name: String },
+    /// A secret the tool call references is not set for its agent or the project; nothing ran.
+    SecretNotSet { message: String },
     /// The Governor refused the action: policy denied it, a person refused it, or nobody approved
     /// it in time. Nothing ran.
     Refused { code: &'static str, message: String, policies: Vec<String> },
@@ -96,6 +98,7 @@ impl ApiError {
             Self::ApprovalNotFound { .. } => (StatusCode::NOT_FOUND, "APPROVAL_NOT_FOUND"),
             Self::AlreadyResolved { .. } => (StatusCode::CONFLICT, "ALREADY_RESOLVED"),
             Self::ToolNotFound { .. } => (StatusCode::NOT_FOUND, "TOOL_NOT_FOUND"),
+            Self::SecretNotSet { .. } => (StatusCode::CONFLICT, "SECRET_NOT_SET"),
             Self::Refused { code, .. } => (StatusCode::FORBIDDEN, code),
             Self::RouteNotFound { .. } => (StatusCode::NOT_FOUND, "NOT_FOUND"),
             Self::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED"),
@@ -131,6 +134,7 @@ impl ApiError {
             Self::ApprovalNotFound { id } => format!("no held action `{id}`"),
             Self::AlreadyResolved { id } => format!("held action `{id}` was already approved, denied or timed out"),
             Self::ToolNotFound { name } => format!("no tool `{name}`"),
+            Self::SecretNotSet { message } => message.clone(),
             Self::Refused { message, .. } => message.clone(),
             Self::RouteNotFound { method, path } => format!("no route for `{method} {path}`"),
             Self::MethodNotAllowed => "this route does not accept that method".to_owned(),
@@ -186,6 +190,7 @@ impl ApiError {
             | Self::ApprovalNotFound { .. }
             | Self::AlreadyResolved { .. }
             | Self::ToolNotFound { .. }
+            | Self::SecretNotSet { .. }
             | Self::EventNotFound { .. }
             | Self::NotPublishing
             | Self::RouteNotFound { .. }

@@ -17,6 +17,7 @@ use super::wire::{
 use super::{AppState, TAG_POLICIES};
 use crate::agent::AgentId;
 use crate::governor::{GovernorError, Refusal, ToolRunError};
+use crate::secrets::SecretError;
 
 /// The tools the project defines.
 #[utoipa::path(get, path = "/api/v1/tools", tag = TAG_POLICIES, security(("bearer" = [])),
@@ -142,7 +143,8 @@ pub(crate) async fn reload(
     State(state): State<AppState>,
 ) -> Result<Json<ReloadToolsResponse>, ApiError> {
     caller.require_admin()?;
-    let tools = state.governor().reload_tools().await.map_err(super::policies::governor_error)?;
+    let tools =
+        state.governor().reload_tools(&caller.principal_ref()).await.map_err(super::policies::governor_error)?;
     tracing::info!(tools, by = %caller.0.label(), "tool catalog reloaded");
     Ok(Json(ReloadToolsResponse { tools }))
 }
@@ -207,7 +209,7 @@ fn principal(caller: &Caller, agent_id: Option<&str>) -> Result<EntityRef, ApiEr
     params(("name" = String, Path, description = "Tool name")), request_body = ExecuteToolRequest,
     responses((status = 200, description = "The evidence envelope", body = Object),
         (status = 400, body = super::wire::ErrorResponse), (status = 403, body = super::wire::ErrorResponse),
-        (status = 404, body = super::wire::ErrorResponse)))]
+        (status = 404, body = super::wire::ErrorResponse), (status = 409, body = super::wire::ErrorResponse)))]
 pub(crate) async fn execute(
     caller: Caller,
     State(state): State<AppState>,
@@ -274,6 +276,12 @@ fn run_error(e: ToolRunError) -> ApiError {
         ToolRunError::Task(e) => {
             tracing::error!(error = %e, "tool execution task failed");
             ApiError::Internal { context: "running the tool" }
+        }
+        ToolRunError::Secret(e @ SecretError::Missing { .. }) => ApiError::SecretNotSet { message: e.to_string() },
+        ToolRunError::Secret(e) => {
+            // Secret errors name secrets, never values.
+            tracing::error!(error = %e, "cannot read a secret the tool call references; nothing ran");
+            ApiError::Internal { context: "reading a secret the tool needs" }
         }
     }
 }

@@ -260,3 +260,31 @@ async fn decisions_follow_agent_changes_made_after_earlier_decisions() {
     assert!(g.remove_agent(&id, "test").await.unwrap());
     assert_eq!(g.evaluate(&message("b")).await.decision, Decision::Deny, "a removed agent has no facts");
 }
+
+#[tokio::test]
+async fn a_tool_catalog_swap_is_recorded_first_or_not_made() {
+    let dir = tempfile::tempdir().unwrap();
+    let g = governor(dir.path(), "permit(principal, action, resource);", Duration::from_secs(5)).await;
+    assert_eq!(g.tool_catalog().tools().count(), 0);
+    std::fs::create_dir_all(dir.path().join("tools")).unwrap();
+    std::fs::write(
+        dir.path().join("tools/t.clad.toml"),
+        "[tool]\nname = \"t\"\nversion = \"1\"\nbinary = \"true\"\ndescription = \"d\"\n\
+         [command]\nexec = [\"/bin/true\"]\n[output]\n",
+    )
+    .unwrap();
+    // A record too large for the log cannot be written: the new catalog must not go in force.
+    let unrecordable = "x".repeat(2 << 20);
+    assert!(matches!(g.reload_tools(&unrecordable).await, Err(GovernorError::Audit { .. })));
+    assert_eq!(g.tool_catalog().tools().count(), 0, "nothing swapped without a record");
+
+    assert_eq!(g.reload_tools("ApiKey::\"k1\"").await.unwrap(), 1);
+    assert_eq!(g.tool_catalog().tools().count(), 1);
+    let reloads: Vec<(Option<String>, Option<String>)> = all_records(g.audit())
+        .iter()
+        .map(symbi_audit::Record::event)
+        .filter(|e| e.kind == symbi_audit::EventKind::ConfigChange)
+        .map(|e| (e.principal.clone(), e.reason.clone()))
+        .collect();
+    assert_eq!(reloads, [(Some("ApiKey::\"k1\"".to_owned()), Some("added: t".to_owned()))]);
+}

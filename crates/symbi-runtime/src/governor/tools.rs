@@ -1,21 +1,24 @@
 //! Governed tool execution: a ToolClad call is validated against its manifest, decided by policy
 //! (held for a person when policy or the manifest's `human_approval` says so), and only then run
-//! by the executor, which nothing outside the Governor can reach.
+//! by the executor, which nothing outside the Governor can reach. The secrets a call references
+//! are each decided (`access_secret`) and resolved here, and reach the executor for that call
+//! only.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 use std::time::Instant;
 
 use symbi_policy::{Action, EntityRef, PolicyRequest, Surface, ToolFacts};
 use symbi_toolclad::{
-    CallError, Catalog, DEFAULT_OUTPUT_CAP, Envelope, ExecContext, ExecError, Executor, NoSecrets, SsrfGuard, Tool,
-    ToolCall,
+    CallError, Catalog, DEFAULT_OUTPUT_CAP, Envelope, ExecContext, ExecError, Executor, SecretResolver, SecretValue,
+    SsrfGuard, Tool, ToolCall, ValidatedCall,
 };
 
 use super::{Governor, GovernorError, Refusal, VerifiedAgent};
 use crate::config::{Groups, ToolSettings};
 use crate::http_client::{HttpClient, ToolTransport};
-use crate::store::StoreError;
+use crate::secrets::{SecretError, Secrets};
+use crate::store::{Store, StoreError};
 
 /// The tools a project defines and the one executor that runs them.
 #[derive(Debug)]
@@ -26,15 +29,24 @@ pub(crate) struct Tools {
     evidence_dir: PathBuf,
     /// The project directory: manifests are read from it and tools run in it.
     work_dir: PathBuf,
+    /// What `{_secret:NAME}` references resolve to, once policy allows `access_secret`.
+    secrets: Secrets,
+    /// Held from loading a new catalog to swapping it in.
+    reloading: tokio::sync::Mutex<()>,
 }
 
+/// The secrets one call may use, resolved by the Governor before it runs; the executor's only
+/// source of secret values.
+struct Granted(Vec<(String, SecretValue)>);
+
 impl Tools {
-    /// Tools from `catalog`, run in `work_dir` with evidence kept under `evidence_dir`; `[http]`
-    /// tools are sent by the runtime's `client` on the current tokio runtime, through the SSRF
-    /// guard `settings` choose.
+    /// Tools from `catalog`, run in `work_dir` with evidence kept under `<data_dir>/evidence` and
+    /// secrets read from `store` (sealed under `data_dir`'s key); `[http]` tools are sent by the
+    /// runtime's `client` on the current tokio runtime, through the SSRF guard `settings` choose.
     pub(crate) fn new(
         catalog: Catalog,
-        evidence_dir: PathBuf,
+        store: Arc<dyn Store>,
+        data_dir: &Path,
         work_dir: PathBuf,
         settings: ToolSettings,
         client: Arc<HttpClient>,
@@ -47,7 +59,14 @@ impl Tools {
         let transport = ToolTransport::new(client, tokio::runtime::Handle::current(), DEFAULT_OUTPUT_CAP);
         let executor =
             Arc::new(Executor::new(Arc::new(symbi_toolclad::NativeLauncher)).with_http(Arc::new(transport), guard));
-        Self { catalog: RwLock::new(Arc::new(catalog)), executor, evidence_dir, work_dir }
+        Self {
+            catalog: RwLock::new(Arc::new(catalog)),
+            executor,
+            evidence_dir: data_dir.join("evidence"),
+            work_dir,
+            secrets: Secrets::new(store, data_dir),
+            reloading: tokio::sync::Mutex::new(()),
+        }
     }
 
     /// The catalog in force.
@@ -76,6 +95,29 @@ pub fn tool_facts(id: &str, manifest: Option<&Tool>, groups: &Groups) -> ToolFac
     }
 }
 
+/// What a reload changes, for its audit record: `added: a, b; removed: c; changed: d; scope or
+/// custom types changed`, or `no change`. Names and hashes only.
+fn catalog_change(old: &Catalog, new: &Catalog) -> String {
+    let names = |c: &Catalog, other: &Catalog| -> Vec<String> {
+        c.tools().filter(|t| other.tool(t.name()).is_none()).map(|t| t.name().to_owned()).collect()
+    };
+    let changed: Vec<String> = new
+        .tools()
+        .filter(|t| old.tool(t.name()).is_some_and(|o| o.manifest_hash() != t.manifest_hash()))
+        .map(|t| t.name().to_owned())
+        .collect();
+    let mut parts = Vec::new();
+    for (label, list) in [("added", names(new, old)), ("removed", names(old, new)), ("changed", changed)] {
+        if !list.is_empty() {
+            parts.push(format!("{label}: {}", list.join(", ")));
+        }
+    }
+    if old.context_hash() != new.context_hash() {
+        parts.push("scope or custom types changed".to_owned());
+    }
+    if parts.is_empty() { "no change".to_owned() } else { parts.join("; ") }
+}
+
 /// Why a tool call did not produce an evidence envelope.
 #[derive(Debug, thiserror::Error)]
 pub enum ToolRunError {
@@ -88,6 +130,9 @@ pub enum ToolRunError {
     /// The tool could not be run or its evidence not kept.
     #[error(transparent)]
     Exec(#[from] ExecError),
+    /// A secret the call references is not set, or could not be read; nothing ran.
+    #[error(transparent)]
+    Secret(#[from] SecretError),
     /// The execution task failed.
     #[error("the tool's execution task failed: {0}")]
     Task(String),
@@ -99,19 +144,27 @@ impl Governor {
         self.tools.catalog()
     }
 
-    /// Re-reads the project's manifests, `toolclad.toml` and `scope/scope.toml` and swaps the
-    /// catalog in whole; returns how many tools it defines. Calls already validated keep the
+    /// Re-reads the project's manifests, `toolclad.toml` and `scope/scope.toml` for `by` (a
+    /// principal label) and swaps the catalog in whole; returns how many tools it defines. What
+    /// changed (tools added, removed or changed, scope or custom types) is recorded in the audit
+    /// log first; a change that cannot be recorded is not made. Calls already validated keep the
     /// catalog they started with.
     ///
     /// # Errors
     ///
-    /// Every problem in the files, with file and line; the old catalog stays in force.
-    pub async fn reload_tools(&self) -> Result<usize, GovernorError> {
+    /// Every problem in the files, with file and line, or the audit log's failure; the old
+    /// catalog stays in force.
+    pub async fn reload_tools(&self, by: &str) -> Result<usize, GovernorError> {
+        // One reload at a time, so records and swaps happen in the same order.
+        let _reload = self.tools.reloading.lock().await;
         let dir = self.tools.work_dir.clone();
         let catalog = tokio::task::spawn_blocking(move || Catalog::load(&dir))
             .await
             .map_err(|e| StoreError::Backend { reason: e.to_string() })??;
         let count = catalog.tools().count();
+        let change = catalog_change(&self.tools.catalog(), &catalog);
+        let event = symbi_audit::Event::config_change(by, "reload", "ToolCatalog").with_reason(change);
+        self.record(event).await.map_err(|e| GovernorError::Audit { reason: e.to_string() })?;
         *self.tools.catalog.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(catalog);
         // Tools' facts (risk tier, tool sets, verified) come from the catalog.
         self.entity_cache.invalidate();
@@ -177,18 +230,59 @@ impl Governor {
         };
         let authorization = self.authorize_with(request, call.tool().human_approval(), identity).await?;
         tracing::info!(tool = %name, policies = ?authorization.policies(), approved_by = ?authorization.approved_by(), "tool call allowed");
-        let (executor, evidence_dir, work_dir) =
-            (Arc::clone(&tools.executor), tools.evidence_dir.clone(), tools.work_dir.clone());
         let started = Instant::now();
-        let result = tokio::task::spawn_blocking(move || {
-            let context = ExecContext { evidence_dir: &evidence_dir, work_dir: &work_dir, secrets: &NoSecrets };
-            executor.execute(&call, &context)
-        })
-        .await
-        .map_err(|e| ToolRunError::Task(e.to_string()))
-        .and_then(|r| r.map_err(ToolRunError::from));
+        let result = match self.grant_secrets(&call, authorization.request(), identity).await {
+            Ok(granted) => {
+                let (executor, evidence_dir, work_dir) =
+                    (Arc::clone(&tools.executor), tools.evidence_dir.clone(), tools.work_dir.clone());
+                tokio::task::spawn_blocking(move || {
+                    let context = ExecContext { evidence_dir: &evidence_dir, work_dir: &work_dir, secrets: &granted };
+                    executor.execute(&call, &context)
+                })
+                .await
+                .map_err(|e| ToolRunError::Task(e.to_string()))
+                .and_then(|r| r.map_err(ToolRunError::from))
+            }
+            Err(e) => Err(e),
+        };
         let error = result.as_ref().err().map(ToString::to_string);
         self.record_outcome(authorization.request(), started.elapsed(), error).await?;
         result
+    }
+
+    /// Resolves the secrets `call` references for the principal of `allowed`: each is an
+    /// `access_secret` decision on `Secret::"NAME"` (recorded, and held for a person when policy
+    /// says so), then the agent's own secret of that name or else the project's. Any refusal,
+    /// missing secret or unreadable value ends the call before anything runs.
+    async fn grant_secrets(
+        &self,
+        call: &ValidatedCall,
+        allowed: &PolicyRequest,
+        identity: Option<&VerifiedAgent>,
+    ) -> Result<Granted, ToolRunError> {
+        let agent = match &allowed.principal {
+            EntityRef::Agent(id) => Some(id.as_str()),
+            _ => None,
+        };
+        let mut granted = Vec::new();
+        for name in call.secret_names() {
+            let request = PolicyRequest {
+                principal: allowed.principal.clone(),
+                action: Action::AccessSecret,
+                resource: EntityRef::Secret(name.to_owned()),
+                surface: allowed.surface,
+                delegation_depth: None,
+            };
+            self.authorize_with(request, false, identity).await?;
+            let value = self.tools.secrets.resolve(agent, name).await?;
+            granted.push((name.to_owned(), value));
+        }
+        Ok(Granted(granted))
+    }
+}
+
+impl SecretResolver for Granted {
+    fn resolve(&self, name: &str) -> Option<SecretValue> {
+        self.0.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone())
     }
 }

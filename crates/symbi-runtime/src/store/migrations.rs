@@ -84,6 +84,16 @@ const STEPS: &[&str] = &[
         pinned_at INTEGER NOT NULL,
         PRIMARY KEY (domain, thumbprint)
     ) STRICT;",
+    // 7: secrets for tool calls, sealed with AES-256-GCM under the data directory's secrets.key
+    // (never stored here). `scope` is an agent id, or '' for the whole project; no foreign key,
+    // so a secret can be set before its agent is registered and survives re-registration.
+    "CREATE TABLE secrets (
+        scope TEXT NOT NULL,
+        name TEXT NOT NULL,
+        sealed BLOB NOT NULL,
+        updated_at_ms INTEGER NOT NULL,
+        PRIMARY KEY (scope, name)
+    ) STRICT;",
 ];
 
 /// The schema version this build writes.

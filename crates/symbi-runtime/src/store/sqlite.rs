@@ -13,7 +13,8 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, params};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    AgentCounts, AgentUpdate, Revocation, Store, StoreError, StoredAgentPolicy, StoredPolicy, StoredRule, migrations,
+    AgentCounts, AgentUpdate, Revocation, Store, StoreError, StoredAgentPolicy, StoredPolicy, StoredRule, StoredSecret,
+    migrations,
 };
 use crate::agent::{Agent, AgentDefinition, AgentId, AgentState, HistoryEntry, ModelProfile};
 use crate::keys::{KeyId, KeyScope, StoredKey};
@@ -496,6 +497,25 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn put_secret(&self, secret: &StoredSecret) -> Result<bool, StoreError> {
+        let secret = secret.clone();
+        self.write(move |conn| super::secret_rows::put(conn, &secret)).await
+    }
+
+    async fn secret(&self, scope: &str, name: &str) -> Result<Option<StoredSecret>, StoreError> {
+        let (scope, name) = (scope.to_owned(), name.to_owned());
+        self.read(move |c| super::secret_rows::one(c, &scope, &name)).await
+    }
+
+    async fn secrets(&self) -> Result<Vec<StoredSecret>, StoreError> {
+        self.read(super::secret_rows::all).await
+    }
+
+    async fn delete_secret(&self, scope: &str, name: &str) -> Result<bool, StoreError> {
+        let (scope, name) = (scope.to_owned(), name.to_owned());
+        self.write(move |conn| super::secret_rows::delete(conn, &scope, &name)).await
+    }
+
     async fn flush(&self) -> Result<(), StoreError> {
         // Commits are already durable (synchronous = FULL); folding the WAL back into the main
         // file leaves a single self-contained database for backups and the next start.
@@ -571,12 +591,12 @@ fn parse_agent_id(text: &str) -> Result<AgentId, StoreError> {
     AgentId::parse(text).map_err(|e| corrupt("agent id", format!("`{text}`: {e}")))
 }
 
-fn millis(t: SystemTime) -> i64 {
+pub(super) fn millis(t: SystemTime) -> i64 {
     let ms = t.duration_since(UNIX_EPOCH).unwrap_or_default().as_millis();
     i64::try_from(ms).unwrap_or(i64::MAX)
 }
 
-fn time(ms: i64) -> SystemTime {
+pub(super) fn time(ms: i64) -> SystemTime {
     UNIX_EPOCH + Duration::from_millis(ms.max(0).unsigned_abs())
 }
 

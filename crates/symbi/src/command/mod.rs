@@ -10,6 +10,7 @@ pub(crate) mod keys;
 pub(crate) mod openapi;
 pub(crate) mod policy;
 pub(crate) mod schemapin;
+pub(crate) mod secrets;
 pub(crate) mod tools;
 pub(crate) mod up;
 

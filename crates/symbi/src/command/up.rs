@@ -67,6 +67,8 @@ async fn serve(config: symbi_runtime::Config) -> Result<(), Failure> {
         version = symbi_runtime::VERSION,
         "listening"
     );
+    // The address file first, so whoever reads the line below can already find it.
+    runtime.publish_address(local)?;
     eprintln!("symbi: listening on http://{local}");
     runtime.serve(listener, shutdown_signal()).await?;
     Ok(())

@@ -1,24 +1,13 @@
 //! `symbi policy evaluate|validate|test`: coding-assistant hooks answered in each host's own
 //! protocol from real event JSON, and policy tests for users' CI.
 
-use std::io::Write as _;
-use std::process::{Command, Stdio};
-
-use crate::util::{BIN, Project};
+use crate::util::{Project, symbi_with_stdin};
 
 /// Runs `symbi policy evaluate` with `event` on stdin: (exit code, stdout, stderr).
-#[expect(clippy::disallowed_methods, reason = "tests run the real binary")]
 fn hook(project: &Project, args: &[&str], event: &str) -> (i32, String, String) {
-    let mut child = Command::new(BIN)
-        .args(["policy", "evaluate", "--dir", project.path().to_str().unwrap()])
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(event.as_bytes()).unwrap();
-    let out = child.wait_with_output().unwrap();
+    let mut all = vec!["policy", "evaluate", "--dir", project.path().to_str().unwrap()];
+    all.extend_from_slice(args);
+    let out = symbi_with_stdin(&all, event);
     (out.status.code().unwrap(), String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap())
 }
 

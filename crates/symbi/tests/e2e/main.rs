@@ -21,6 +21,7 @@ mod identity;
 mod lifecycle;
 mod policy;
 mod schemapin;
+mod secrets;
 mod tools;
 mod tools_cli;
 

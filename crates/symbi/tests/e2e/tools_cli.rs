@@ -6,13 +6,13 @@ use std::process::Output;
 use serde_json::{Value, json};
 
 use crate::tools::{MAILER, SEND_EMAIL};
-use crate::util::{Project, Server, free_port, get};
+use crate::util::{Project, Server, free_port, get, http_service};
 
 const READ_ONLY_FOR_HELLO: &str =
     "permit(principal == Agent::\"hello\", action == Action::\"execute_tool\", resource in ToolSet::\"read_only\");\n";
 
 /// The scaffold (with its `hello` agent and example tools), `hello` allowed the read-only tools.
-fn allowed_project() -> Project {
+pub(crate) fn allowed_project() -> Project {
     let project = Project::scaffolded();
     std::fs::write(project.path().join("policies/read-only-tools.cedar"), READ_ONLY_FOR_HELLO).unwrap();
     project
@@ -196,41 +196,9 @@ fn tools_run_goes_to_a_running_runtime_and_schema_matches_the_api() {
     assert_eq!(cli, api);
 }
 
-/// A one-route JSON service on loopback: answers every request with `{"answer": 42}` and reports
-/// each request line it saw.
-fn json_service() -> (u16, std::sync::mpsc::Receiver<String>) {
-    use std::io::{BufRead as _, BufReader, Write as _};
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { break };
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut line = String::new();
-            reader.read_line(&mut line).unwrap();
-            let _ = tx.send(line.trim_end().to_owned());
-            loop {
-                let mut header = String::new();
-                if reader.read_line(&mut header).unwrap() == 0 || header == "\r\n" {
-                    break;
-                }
-            }
-            let body = r#"{"answer": 42}"#;
-            let head = format!(
-                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
-                body.len()
-            );
-            stream.write_all(head.as_bytes()).unwrap();
-            stream.write_all(body.as_bytes()).unwrap();
-        }
-    });
-    (port, rx)
-}
-
 #[test]
 fn http_tools_go_through_the_runtime_transport_and_its_ssrf_guard() {
-    let (port, seen) = json_service();
+    let (port, seen) = http_service(|_| r#"{"answer": 42}"#.to_owned());
     let project = Project::scaffolded();
     let manifest = format!(
         "[tool]\nname = \"lookup\"\nversion = \"1\"\nbinary = \"http\"\ndescription = \"Ask the local service\"\n\
@@ -260,5 +228,5 @@ fn http_tools_go_through_the_runtime_transport_and_its_ssrf_guard() {
         "{envelope}"
     );
     assert_eq!(envelope["results"]["answer"], 42, "{envelope}");
-    assert_eq!(seen.recv().unwrap(), "GET /lookup?q=hello%20world HTTP/1.1");
+    assert_eq!(seen.recv().unwrap()[0], "GET /lookup?q=hello%20world HTTP/1.1");
 }

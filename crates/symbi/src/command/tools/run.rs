@@ -89,7 +89,7 @@ async fn local(
             eprintln!("symbi: refused: {refusal}; nothing ran");
             Ok(Exit::Blocked)
         }
-        Err(e @ (ToolRunError::Exec(_) | ToolRunError::Task(_))) => {
+        Err(e @ (ToolRunError::Exec(_) | ToolRunError::Task(_) | ToolRunError::Secret(_))) => {
             Err(anyhow::Error::new(e).context(format!("tool `{name}` could not run")).into())
         }
     }
@@ -130,7 +130,12 @@ fn remote(
             })?
         }
     };
-    let address = SocketAddr::new(reachable(config.api.bind), config.api.port);
+    // The runtime says where it listens; the configured address is the fallback for one that
+    // predates that file.
+    let address = symbi_runtime::runtime_address(data_dir.path()).map_or_else(
+        || SocketAddr::new(reachable(config.api.bind), config.api.port),
+        |bound| SocketAddr::new(reachable(bound.ip()), bound.port()),
+    );
     let url = format!("http://{address}/api/v1/tools/{name}/execute");
     eprintln!("symbi: a runtime holds the audit log; sending the call to it at http://{address}");
     let body = serde_json::json!({ "agent_id": agent.as_str(), "arguments": args }).to_string();
