@@ -303,23 +303,31 @@ impl EntitySetBuilder {
                 Entity::new(uid, attrs, parents).map_err(|e| EntityError { reason: e.to_string() })
             })
             .collect::<Result<Vec<_>, _>>()?;
-        cedar_policy::Entities::from_entities(entities.into_iter().chain(action_entities().iter().cloned()), None)
+        // Adding to the action entities re-closes the hierarchy only around what was added,
+        // which costs less than closing it for the whole set.
+        action_entities()?
+            .clone()
+            .add_entities(entities, None)
             .map(EntitySet)
             .map_err(|e| EntityError { reason: e.to_string() })
     }
 }
 
-/// The schema's action entities, each in its group (`Action::group`), made once per process.
-fn action_entities() -> &'static [Entity] {
-    static ACTIONS: OnceLock<Vec<Entity>> = OnceLock::new();
-    ACTIONS.get_or_init(|| {
-        let groups = ACTION_GROUPS.iter().map(|g| Entity::new_no_attrs(uid("Action", g), HashSet::new()));
-        let actions = Action::ALL.iter().map(|a| {
-            let parents = a.group().map(|g| uid("Action", g)).into_iter().collect();
-            Entity::new_no_attrs(uid("Action", a.as_str()), parents)
-        });
-        groups.chain(actions).collect()
-    })
+/// The schema's action entities, each in its group (`Action::group`), with their hierarchy
+/// closed; made once per process.
+fn action_entities() -> Result<&'static cedar_policy::Entities, EntityError> {
+    static ACTIONS: OnceLock<Result<cedar_policy::Entities, String>> = OnceLock::new();
+    ACTIONS
+        .get_or_init(|| {
+            let groups = ACTION_GROUPS.iter().map(|g| Entity::new_no_attrs(uid("Action", g), HashSet::new()));
+            let actions = Action::ALL.iter().map(|a| {
+                let parents = a.group().map(|g| uid("Action", g)).into_iter().collect();
+                Entity::new_no_attrs(uid("Action", a.as_str()), parents)
+            });
+            cedar_policy::Entities::from_entities(groups.chain(actions), None).map_err(|e| e.to_string())
+        })
+        .as_ref()
+        .map_err(|reason| EntityError { reason: reason.clone() })
 }
 
 impl EntitySet {
