@@ -131,7 +131,7 @@ pub(crate) enum SchemapinAction {
     /// with the ecosystem's error code when it is refused.
     ///
     /// Without --discovery the document is fetched from
-    /// https://<domain>/.well-known/schemapin.json (and its revocation endpoint, fail-closed)
+    /// https://DOMAIN/.well-known/schemapin.json (and its revocation endpoint, fail-closed)
     /// under `[trust]` in symbiont.toml: HTTPS only, no redirect to a private address, size and
     /// time limits; each request is recorded in the audit log first.
     Verify {
@@ -274,7 +274,7 @@ pub(crate) enum AgentpinAction {
     /// code when it is refused.
     ///
     /// A domain with no document in `<data_dir>/agentpin/` is looked up at
-    /// https://<domain>/.well-known/agent-identity.json (and its revocation endpoint,
+    /// https://DOMAIN/.well-known/agent-identity.json (and its revocation endpoint,
     /// fail-closed) under `[trust]` in symbiont.toml: HTTPS only, no redirects, size and time
     /// limits; each request is recorded in the audit log first. --offline or `[trust] fetch =
     /// false` keeps verification to local documents.
