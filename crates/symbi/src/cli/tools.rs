@@ -64,6 +64,13 @@ pub(crate) enum ToolsAction {
         /// The tool.
         name: String,
     },
+    /// Print a Cedar policy template for the tool: a permit of `execute_tool` on `Tool::"NAME"`,
+    /// `@approval` when the manifest sets `human_approval`. Narrow its principal, then save it
+    /// under policies/ (for example `symbi tools cedar nmap_scan > policies/nmap_scan.cedar`).
+    Cedar {
+        /// The tool.
+        name: String,
+    },
     /// Write a commented starter manifest `tools/NAME.clad.toml`; never overwrites.
     Init {
         /// The tool's name (1-64 letters, digits, `_`, `-`).

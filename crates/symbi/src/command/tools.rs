@@ -29,6 +29,7 @@ pub(crate) fn run(args: &ToolsArgs) -> Outcome {
         ToolsAction::Validate { files, json } => validate(&project, files, *json),
         ToolsAction::Test { name, call, agent, json } => test(&project, name, call, agent.as_deref(), *json),
         ToolsAction::Schema { name } => schema(&project, name),
+        ToolsAction::Cedar { name } => cedar(&project, name),
         ToolsAction::Init { name, binary } => init(&project, name, binary),
         ToolsAction::Run { name, call, agent, json } => {
             run::run(&project.config, name, &arguments(call)?, &agent_id(agent)?, *json)
@@ -254,6 +255,13 @@ fn schema(project: &Project<'_>, name: &str) -> Outcome {
     let catalog = project.catalog()?;
     let schema = symbi_toolclad::mcp_schema(project.tool(&catalog, name)?);
     writeln!(std::io::stdout().lock(), "{}", serde_json::to_string_pretty(&schema)?)?;
+    Ok(Exit::Success)
+}
+
+/// Prints the tool's generated Cedar policy template (as `cedar_template` in GET /tools/{name}).
+fn cedar(project: &Project<'_>, name: &str) -> Outcome {
+    let catalog = project.catalog()?;
+    write!(std::io::stdout().lock(), "{}", symbi_toolclad::cedar_template(project.tool(&catalog, name)?))?;
     Ok(Exit::Success)
 }
 

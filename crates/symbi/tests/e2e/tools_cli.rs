@@ -1,4 +1,4 @@
-//! `symbi tools`: list, validate, test, schema, init, and run — offline through an in-process
+//! `symbi tools`: list, validate, test, schema, cedar, init, and run — offline through an in-process
 //! Governor (decided, audited) and against a running runtime.
 
 use std::process::Output;
@@ -175,7 +175,7 @@ fn tools_run_offline_denied_or_held_exits_2_and_runs_nothing() {
 }
 
 #[test]
-fn tools_run_goes_to_a_running_runtime_and_schema_matches_the_api() {
+fn tools_run_goes_to_a_running_runtime_and_schema_and_cedar_match_the_api() {
     let project = allowed_project();
     project.configure(&format!("[api]\nport = {}\n", free_port()));
     let server = Server::start_configured(&project);
@@ -194,6 +194,17 @@ fn tools_run_goes_to_a_running_runtime_and_schema_matches_the_api() {
     let cli = json_out(&project.run(&["tools", "schema", "file_hash"]));
     let api = get(&server.url("/api/v1/tools/file_hash/schema"), Some(&key)).json();
     assert_eq!(cli, api);
+
+    // The policy template the CLI offers is the API's, and it is valid policy as printed.
+    let template = project.run(&["tools", "cedar", "file_hash"]);
+    assert!(template.status.success(), "{}", stderr(&template));
+    let detail = get(&server.url("/api/v1/tools/file_hash"), Some(&key)).json();
+    let text = String::from_utf8(template.stdout).unwrap();
+    assert_eq!(text, detail["cedar_template"].as_str().unwrap());
+    std::fs::write(project.path().join("policies/file_hash.cedar"), &text).unwrap();
+    let validated = project.run(&["policy", "validate"]);
+    assert!(validated.status.success(), "{}", stderr(&validated));
+    assert_eq!(project.run(&["tools", "cedar", "no_such_tool"]).status.code(), Some(2));
 }
 
 #[test]
