@@ -273,3 +273,24 @@ impl HttpTransport for ToolTransport {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unusable_ca_files_are_refused_naming_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let no_certificate = dir.path().join("notes.pem");
+        std::fs::write(&no_certificate, "no certificate here\n").unwrap();
+        let bad_base64 = dir.path().join("bad.pem");
+        std::fs::write(&bad_base64, "-----BEGIN CERTIFICATE-----\n!!!\n-----END CERTIFICATE-----\n").unwrap();
+        for path in [dir.path().join("missing.pem"), no_certificate, bad_base64] {
+            let settings = NetworkSettings { extra_ca_files: vec![path.clone()], ..NetworkSettings::default() };
+            match HttpClient::new(&settings) {
+                Err(NetworkError::CaFile { path: named, .. }) => assert_eq!(named, path),
+                other => panic!("{} was not refused as a CA file: {other:?}", path.display()),
+            }
+        }
+    }
+}

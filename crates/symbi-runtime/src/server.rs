@@ -254,3 +254,23 @@ async fn issue_first_key(
     store.insert_key(&stored).await?;
     Ok(Some(path))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A damaged or absent address file means "no runtime found": the caller falls back to the
+    /// configured port rather than failing or connecting somewhere odd.
+    #[test]
+    fn an_address_file_is_read_whole_or_not_at_all() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(runtime_address(dir.path()), None);
+        let file = dir.path().join(RUNTIME_ADDRESS_FILE);
+        for bad in ["", "localhost:8080", "127.0.0.1", "127.0.0.1:99999", "\u{0}\u{ff}"] {
+            std::fs::write(&file, bad).unwrap();
+            assert_eq!(runtime_address(dir.path()), None, "{bad:?}");
+        }
+        std::fs::write(&file, "127.0.0.1:8123\n").unwrap();
+        assert_eq!(runtime_address(dir.path()), Some("127.0.0.1:8123".parse().unwrap()));
+    }
+}
