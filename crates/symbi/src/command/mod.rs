@@ -55,14 +55,7 @@ struct CliRecorder {
 
 impl symbi_runtime::FetchRecorder for CliRecorder {
     fn record(&self, event: symbi_audit::Event) -> Result<(), String> {
-        let event = event.with_surface("cli");
-        match symbi_audit::AuditLog::open(&self.audit_dir, &symbi_audit::AuditConfig::default()) {
-            Ok(log) => log.append_blocking(event).map(drop).map_err(|e| e.to_string()),
-            Err(symbi_audit::OpenError::Locked { .. }) => {
-                symbi_audit::submit_to_inbox(&self.audit_dir, event).map_err(|e| e.to_string())
-            }
-            Err(e) => Err(e.to_string()),
-        }
+        record_event_blocking(&self.audit_dir, event.with_surface("cli")).map_err(|e| format!("{e:#}"))
     }
 }
 
@@ -70,14 +63,17 @@ impl symbi_runtime::FetchRecorder for CliRecorder {
 /// through its inbox (the runtime appends it within a quarter of a second). Callers record a
 /// change before making it, and do not make it when this fails.
 async fn record_event(audit_dir: &Path, event: symbi_audit::Event) -> anyhow::Result<()> {
+    let dir = audit_dir.to_owned();
+    tokio::task::spawn_blocking(move || record_event_blocking(&dir, event)).await?
+}
+
+/// [`record_event`] for a caller that may block: opening the log and the fsyncs happen here.
+fn record_event_blocking(audit_dir: &Path, event: symbi_audit::Event) -> anyhow::Result<()> {
     use anyhow::Context as _;
     let context = "cannot record the change in the audit log";
     match symbi_audit::AuditLog::open(audit_dir, &symbi_audit::AuditConfig::default()) {
-        Ok(log) => log.append(event).await.map(|_| ()).context(context),
-        Err(symbi_audit::OpenError::Locked { .. }) => {
-            let dir = audit_dir.to_owned();
-            tokio::task::spawn_blocking(move || symbi_audit::submit_to_inbox(&dir, event)).await?.context(context)
-        }
+        Ok(log) => log.append_blocking(event).map(drop).context(context),
+        Err(symbi_audit::OpenError::Locked { .. }) => symbi_audit::submit_to_inbox(audit_dir, event).context(context),
         Err(e) => Err(anyhow::Error::new(e).context(context)),
     }
 }
